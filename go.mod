@@ -1,0 +1,3 @@
+module distkit
+
+go 1.25

@@ -1,0 +1,82 @@
+// Package raft is a small, complete Raft: leader election, log replication,
+// persistence and log compaction, written to be read next to the paper
+// ("In Search of an Understandable Consensus Algorithm (Extended Version)",
+// Ongaro and Ousterhout, 2014). Section numbers in comments (§5.2, Figure 2)
+// point into that paper.
+//
+// # What it does
+//
+// A few nodes keep identical copies of a log of commands. One node, the
+// leader, accepts commands with [Node.Start], replicates them, and declares
+// an entry committed once a majority stores it. Every node then delivers the
+// committed commands, in order, on its apply channel, where a service (a
+// key-value store, a lock service, a queue) applies them to its state.
+// Because every replica applies the same commands in the same order, every
+// replica reaches the same state, and the cluster survives the loss of any
+// minority of nodes.
+//
+// # Who talks to whom
+//
+//	service ──Start(cmd)──▶ leader ──AppendEntries──▶ followers
+//	   ▲                      │  ◀──────replies──────────┘
+//	   └──ApplyMsg on ApplyCh─┘  (every node, once committed)
+//
+// Candidates send RequestVote; leaders send AppendEntries (also as the
+// heartbeat) and InstallSnapshot. The three handlers are exported methods
+// with net/rpc's signature, so a node is served by a real RPC server:
+//
+//	srv := rpc.NewServer()
+//	srv.RegisterName("Raft", node)
+//
+// and reaches its peers through anything with the signature of
+// (*rpc.Client).Call: a [DialPeer] client over TCP in a real cluster, a
+// pkg/netsim client in tests.
+//
+// # Using it
+//
+//	applyCh := make(chan raft.ApplyMsg)
+//	node, err := raft.New(raft.Config{
+//		ID:      1,
+//		Peers:   map[int]raft.Peer{2: raft.DialPeer("127.0.0.1:7002", time.Second), 3: ...},
+//		ApplyCh: applyCh,
+//		Storage: storage, // raft.NewMemoryStorage() or raft.OpenFileStorage(dir)
+//	})
+//	index, term, isLeader := node.Start([]byte("x=1"))
+//	for msg := range applyCh { ... apply msg.Command at msg.CommandIndex ... }
+//
+// # How it is built
+//
+// The code follows Figure 2's shape and names, with one goroutine per job:
+//
+//   - One mutex guards all of Figure 2's state. It is never held while
+//     calling a peer or sending on a channel.
+//   - One ticker goroutine starts elections when the election timeout runs
+//     out and sends heartbeats when leading.
+//   - Each outgoing RPC runs in its own goroutine and, when the reply comes
+//     back, re-checks that the term and role it was sent under still hold.
+//   - One applier goroutine sends committed entries to the service.
+//
+// This is the classic teaching shape. Production libraries often prefer a
+// pure state machine instead: etcd's raft package has no goroutines or
+// clocks at all; the application calls Step with messages and Tick with
+// time and carries the results to the network and disk itself. That is
+// easier to test exhaustively and harder to read the first time.
+//
+// Beyond Figure 2 this package has what a usable Raft needs: the fast
+// log backup that §5.3 sketches (a refused AppendEntries names the
+// conflicting term), many entries per AppendEntries with one message in
+// flight per follower, snapshots with InstallSnapshot (§7), a leader that
+// syncs its own disk in parallel with its followers (thesis §10.2.1), and
+// an observer hook ([Config.OnEvent]) for dashboards and narrated demos.
+//
+// # Reading order
+//
+//  1. raft.go: the state, Config, New, Start, Stop.
+//  2. election.go: the ticker, RequestVote, the three role changes.
+//  3. replication.go: AppendEntries on both sides, and commitment.
+//  4. log.go: the log with its compacted prefix.
+//  5. apply.go: delivery to the service.
+//  6. snapshot.go: compaction and InstallSnapshot.
+//  7. persist.go and filestorage.go: what survives a crash.
+//  8. peer.go: calling a peer over TCP with a timeout and a redial.
+package raft

@@ -1,0 +1,325 @@
+// The node: Figure 2's state, the configuration, and the public API.
+//
+// Reading order for the rest of the package: election.go (RequestVote and
+// the ticker), replication.go (AppendEntries and commit), apply.go (the
+// applier), snapshot.go (compaction and InstallSnapshot), then persist.go
+// and filestorage.go for what survives a crash.
+
+package raft
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Peer is how a node reaches another node: anything with the signature of
+// (*rpc.Client).Call. A *rpc.Client works, so does a *netsim.Client in tests,
+// and so does the *RPCPeer that DialPeer returns (a client with a timeout
+// and a redial, which is what a real deployment wants).
+type Peer interface {
+	Call(serviceMethod string, args any, reply any) error
+}
+
+// Role is what a node currently is: follower, candidate or leader (§5.1).
+type Role int
+
+// The three roles of §5.1.
+const (
+	Follower Role = iota
+	Candidate
+	Leader
+)
+
+func (r Role) String() string {
+	switch r {
+	case Follower:
+		return "follower"
+	case Candidate:
+		return "candidate"
+	case Leader:
+		return "leader"
+	}
+	return fmt.Sprintf("Role(%d)", int(r))
+}
+
+// ApplyMsg is what a node delivers on Config.ApplyCh, in log order: either a
+// committed command or a snapshot the service must install in its place.
+type ApplyMsg struct {
+	CommandValid bool
+	Command      []byte
+	CommandIndex int
+	CommandTerm  int
+
+	SnapshotValid bool
+	Snapshot      []byte
+	SnapshotIndex int
+	SnapshotTerm  int
+}
+
+// Config holds everything a node needs. Only ID, Peers and ApplyCh are
+// required; the rest have defaults suited to a cluster on one machine.
+type Config struct {
+	ID      int
+	Peers   map[int]Peer   // every other member of the cluster, by ID
+	ApplyCh chan<- ApplyMsg // committed entries and snapshots, in order
+
+	Storage Storage // default: a new MemoryStorage
+
+	// Randomized election timeouts (§5.2) are drawn from
+	// [ElectionTimeoutMin, ElectionTimeoutMax). The heartbeat interval must
+	// be well below ElectionTimeoutMin or followers start needless elections.
+	ElectionTimeoutMin time.Duration // default 150ms
+	ElectionTimeoutMax time.Duration // default 300ms
+	HeartbeatInterval  time.Duration // default 50ms
+
+	// MaxEntriesPerAppend caps one AppendEntries message (default 1024).
+	MaxEntriesPerAppend int
+
+	Rand    *rand.Rand   // election timeout jitter; default randomly seeded
+	Logger  *slog.Logger // default: discard
+	OnEvent func(Event)  // optional observer, see Event
+}
+
+const noVote = -1
+
+// ErrStopped is returned by RPC handlers of a node that has been stopped.
+var ErrStopped = errors.New("raft: node stopped")
+
+// Node is one Raft server. Its exported RPC handlers (RequestVote,
+// AppendEntries, InstallSnapshot) have net/rpc's signature, so a node is
+// served with rpc.Server.RegisterName("Raft", node) or its netsim twin.
+// All methods are safe for concurrent use.
+type Node struct {
+	mu sync.Mutex // guards every field below that is not marked otherwise
+
+	// Set by New and never changed.
+	id      int
+	peers   map[int]Peer
+	storage Storage
+	applyCh chan<- ApplyMsg
+	cfg     Config
+	logger  *slog.Logger
+	rand    *rand.Rand // guarded by mu: *rand.Rand is not safe for concurrent use
+	events  chan Event // nil when nobody observes
+
+	// Persistent state on all servers (Figure 2). Changed only together with
+	// a call to storage, before the node answers anyone.
+	currentTerm int
+	votedFor    int
+	log         raftLog
+
+	// Volatile state on all servers (Figure 2). commitIndex only grows and
+	// never passes the last log index; lastApplied trails it, moved by the
+	// applier as it hands entries to the service.
+	commitIndex int
+	lastApplied int
+
+	role             Role
+	leaderID         int       // who we believe leads currentTerm; -1 if unknown
+	electionDeadline time.Time // when a follower or candidate starts an election
+	votes            int       // votes received as a candidate in currentTerm
+
+	// Volatile state on leaders (Figure 2), reinitialized by becomeLeader.
+	// matchIndex[p] <= nextIndex[p]-1 always; durableIndex is the leader's
+	// own matchIndex: the last index it has synced to its own storage.
+	nextIndex    map[int]int
+	matchIndex   map[int]int
+	durableIndex int
+	inflight     map[int]bool // a pipelined AppendEntries to p awaits its reply
+
+	snapshot        []byte    // data of the snapshot at log.snapshotIndex()
+	pendingSnapshot *Snapshot // installed from a leader, not yet delivered
+
+	applyNotify chan struct{} // wakes the applier; capacity 1
+	done        chan struct{} // closed by Stop
+	stopped     bool
+	wg          sync.WaitGroup // every goroutine the node starts
+}
+
+// New creates a node, restores it from cfg.Storage and starts its ticker
+// and applier goroutines. It fails only when the storage cannot be loaded.
+func New(cfg Config) (*Node, error) {
+	if cfg.ElectionTimeoutMin <= 0 {
+		cfg.ElectionTimeoutMin = 150 * time.Millisecond
+	}
+	if cfg.ElectionTimeoutMax <= cfg.ElectionTimeoutMin {
+		cfg.ElectionTimeoutMax = 2 * cfg.ElectionTimeoutMin
+	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = cfg.ElectionTimeoutMin / 3
+	}
+	if cfg.MaxEntriesPerAppend <= 0 {
+		cfg.MaxEntriesPerAppend = 1024
+	}
+	if cfg.Storage == nil {
+		cfg.Storage = NewMemoryStorage()
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	saved, err := cfg.Storage.Load()
+	if err != nil {
+		return nil, fmt.Errorf("raft: node %d: load storage: %w", cfg.ID, err)
+	}
+
+	n := &Node{
+		id:          cfg.ID,
+		peers:       cfg.Peers,
+		storage:     cfg.Storage,
+		applyCh:     cfg.ApplyCh,
+		cfg:         cfg,
+		logger:      cfg.Logger.With("node", cfg.ID),
+		rand:        cfg.Rand,
+		currentTerm: saved.HardState.CurrentTerm,
+		votedFor:    saved.HardState.VotedFor,
+		log:         newLog(saved.Snapshot.Index, saved.Snapshot.Term, saved.Entries),
+		leaderID:    -1,
+		applyNotify: make(chan struct{}, 1),
+		done:        make(chan struct{}),
+	}
+	// A restarted node knows its snapshot is committed and applied by the
+	// service once delivered; entries after it must be re-learned as
+	// committed from a leader (commitIndex is volatile).
+	n.commitIndex = saved.Snapshot.Index
+	if saved.Snapshot.Index > 0 {
+		n.snapshot = saved.Snapshot.Data
+		n.pendingSnapshot = &Snapshot{Index: saved.Snapshot.Index, Term: saved.Snapshot.Term, Data: saved.Snapshot.Data}
+		n.notifyApplier()
+	}
+	n.durableIndex = n.log.lastIndex()
+	n.resetElectionDeadline()
+	if cfg.OnEvent != nil {
+		n.events = make(chan Event, 1024)
+		n.wg.Add(1)
+		go n.deliverEvents()
+	}
+	n.logger.Info("started", "term", n.currentTerm, "lastIndex", n.log.lastIndex(), "snapshotIndex", n.log.snapshotIndex())
+
+	n.wg.Add(2)
+	go n.ticker()
+	go n.applier()
+	return n, nil
+}
+
+// Start asks the node to append command to the replicated log. If the node
+// is not the leader it returns isLeader false and does nothing. Otherwise it
+// returns the index the command will have if it is ever committed and the
+// current term; the command may still be lost if leadership changes, which
+// the caller sees as a different command (or none) applied at index.
+func (n *Node) Start(command []byte) (index, term int, isLeader bool) {
+	n.mu.Lock()
+	if n.role != Leader || n.stopped {
+		term = n.currentTerm
+		n.mu.Unlock()
+		return 0, term, false
+	}
+	term = n.currentTerm
+	index = n.log.lastIndex() + 1
+	entry := Entry{Index: index, Term: term, Command: command}
+	n.log.entries = append(n.log.entries, entry)
+	if err := n.storage.Append([]Entry{entry}); err != nil {
+		n.mu.Unlock()
+		n.logger.Error("append to storage failed", "index", index, "err", err)
+		return index, term, true
+	}
+	n.logger.Debug("start", "index", index, "term", term)
+	// Replicate at once rather than at the next heartbeat; peers with a
+	// message already in flight will pick the entry up when it returns.
+	for id := range n.peers {
+		if !n.inflight[id] {
+			n.sendAppendEntries(id, true)
+		}
+	}
+	n.mu.Unlock()
+
+	// The leader syncs its own log in parallel with the followers (Raft
+	// thesis §10.2.1) and counts itself toward a majority only once synced.
+	if err := n.storage.Sync(); err != nil {
+		n.logger.Error("sync storage failed", "err", err)
+		return index, term, true
+	}
+	n.mu.Lock()
+	if n.role == Leader && n.currentTerm == term && index > n.durableIndex {
+		n.durableIndex = index
+		n.advanceCommitIndex()
+	}
+	n.mu.Unlock()
+	return index, term, true
+}
+
+// State returns the current term and whether this node believes it is the
+// leader.
+func (n *Node) State() (term int, isLeader bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.currentTerm, n.role == Leader
+}
+
+// Status is a snapshot of a node's state for dashboards, tests and demos.
+type Status struct {
+	ID          int
+	Role        Role
+	Term        int
+	VotedFor    int
+	LeaderID    int
+	CommitIndex int
+	LastApplied int
+	LastIndex   int
+	SnapIndex   int
+}
+
+// Status reports the node's current state.
+func (n *Node) Status() Status {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return Status{
+		ID: n.id, Role: n.role, Term: n.currentTerm, VotedFor: n.votedFor,
+		LeaderID: n.leaderID, CommitIndex: n.commitIndex, LastApplied: n.lastApplied,
+		LastIndex: n.log.lastIndex(), SnapIndex: n.log.snapshotIndex(),
+	}
+}
+
+// Stop halts the node: its goroutines exit, its RPC handlers answer
+// ErrStopped, and nothing more is sent on ApplyCh. It waits for every
+// goroutine the node started, including RPCs in flight, so callers should
+// give peers a timeout. Stop does not close the storage. Safe to call twice.
+func (n *Node) Stop() {
+	n.mu.Lock()
+	if n.stopped {
+		n.mu.Unlock()
+		return
+	}
+	n.stopped = true
+	close(n.done)
+	n.mu.Unlock()
+	n.wg.Wait()
+	n.logger.Info("stopped")
+}
+
+// persistHardState saves currentTerm and votedFor. Figure 2: updated on
+// stable storage before responding to RPCs. A node that cannot persist must
+// not go on, so it stops itself.
+func (n *Node) persistHardState() {
+	err := n.storage.SaveHardState(HardState{CurrentTerm: n.currentTerm, VotedFor: n.votedFor})
+	if err != nil {
+		n.logger.Error("persist term and vote failed; stopping", "err", err)
+		go n.Stop()
+	}
+}
+
+// resetElectionDeadline picks a fresh random election timeout (§5.2).
+func (n *Node) resetElectionDeadline() {
+	lo, hi := n.cfg.ElectionTimeoutMin, n.cfg.ElectionTimeoutMax
+	n.electionDeadline = time.Now().Add(lo + time.Duration(n.rand.Int64N(int64(hi-lo))))
+}
+
+// quorum is the number of votes or copies that make a majority.
+func (n *Node) quorum() int { return (len(n.peers)+1)/2 + 1 }

@@ -1,0 +1,269 @@
+// Log replication (§5.3) and commitment (§5.4.2).
+//
+// The leader sends each follower the entries from nextIndex on, together
+// with the index and term of the entry just before them. The follower
+// accepts only if its own log has that entry (the log matching property),
+// so one successful reply proves the two logs agree up to the last entry
+// sent. A refusal makes the leader back up nextIndex and try again.
+
+package raft
+
+import (
+	"fmt"
+	"slices"
+)
+
+// AppendEntriesArgs is the AppendEntries RPC's argument (Figure 2). With no
+// entries it is a heartbeat.
+type AppendEntriesArgs struct {
+	Term         int // leader's term
+	LeaderID     int // so followers can redirect clients
+	PrevLogIndex int // index of the entry just before Entries
+	PrevLogTerm  int // term of that entry
+	Entries      []Entry
+	LeaderCommit int // leader's commitIndex
+}
+
+// AppendEntriesReply is the AppendEntries RPC's result (Figure 2) plus the
+// two hints of the fast backup that §5.3 sketches: on a mismatch the
+// follower names the term of its conflicting entry and the first index it
+// holds for that term, so the leader skips a whole term per round trip
+// instead of one entry.
+type AppendEntriesReply struct {
+	Term    int
+	Success bool
+
+	ConflictTerm  int // term of the follower's entry at PrevLogIndex; 0 if it has none
+	ConflictIndex int // first index of ConflictTerm, or the follower's lastIndex+1
+}
+
+// broadcastHeartbeat sends AppendEntries to every peer, whether or not a
+// message is already in flight: a heartbeat must go out on time even if an
+// earlier message was lost. Callers hold n.mu.
+func (n *Node) broadcastHeartbeat() {
+	for id := range n.peers {
+		n.sendAppendEntries(id, false)
+	}
+}
+
+// sendAppendEntries sends peer id everything from its nextIndex on, or a
+// snapshot if those entries are already compacted away. When pipelined is
+// true the message is the one tracked by inflight, and its reply sends the
+// next batch at once if more entries are waiting: that keeps one message in
+// flight per follower while Start calls pile up entries for the next one,
+// which is how many proposers share each round trip. Callers hold n.mu.
+func (n *Node) sendAppendEntries(id int, pipelined bool) {
+	next := n.nextIndex[id]
+	if next <= n.log.snapshotIndex() {
+		n.sendInstallSnapshot(id)
+		return
+	}
+	prevTerm, _ := n.log.term(next - 1)
+	last := min(n.log.lastIndex(), next-1+n.cfg.MaxEntriesPerAppend)
+	args := &AppendEntriesArgs{
+		Term:         n.currentTerm,
+		LeaderID:     n.id,
+		PrevLogIndex: next - 1,
+		PrevLogTerm:  prevTerm,
+		LeaderCommit: n.commitIndex,
+	}
+	if last >= next {
+		args.Entries = n.log.slice(next, last)
+	}
+	if pipelined {
+		n.inflight[id] = true
+	}
+	n.wg.Add(1)
+	go n.appendEntries(id, args, pipelined)
+}
+
+// appendEntries makes one AppendEntries call and acts on the reply. It runs
+// in its own goroutine and holds the mutex only after the call returns.
+func (n *Node) appendEntries(id int, args *AppendEntriesArgs, pipelined bool) {
+	defer n.wg.Done()
+	var reply AppendEntriesReply
+	n.emit(Event{Kind: EventSend, Term: args.Term, Peer: id, RPC: "AppendEntries", Entries: len(args.Entries)})
+	err := n.peers[id].Call("Raft.AppendEntries", args, &reply)
+
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if pipelined && n.inflight != nil {
+		n.inflight[id] = false
+	}
+	if n.stopped {
+		return
+	}
+	if err != nil {
+		n.logger.Debug("append entries failed", "peer", id, "err", err)
+		return // the next heartbeat tries again
+	}
+	if reply.Term > n.currentTerm {
+		n.becomeFollower(reply.Term)
+		return
+	}
+	// Drop replies to a leadership we no longer hold: they describe an
+	// older term's state of the follower.
+	if n.role != Leader || n.currentTerm != args.Term {
+		return
+	}
+	if reply.Success {
+		// Replies can arrive out of order, so only move forward.
+		match := args.PrevLogIndex + len(args.Entries)
+		if match > n.matchIndex[id] {
+			n.matchIndex[id] = match
+			n.advanceCommitIndex()
+		}
+		n.nextIndex[id] = max(n.nextIndex[id], match+1)
+	} else {
+		n.nextIndex[id] = n.backupNextIndex(&reply)
+	}
+	if n.nextIndex[id] <= n.log.lastIndex() && !n.inflight[id] {
+		n.sendAppendEntries(id, true)
+	}
+}
+
+// backupNextIndex chooses where to retry after a refusal, using the
+// follower's hints (§5.3). If the leader has entries of the conflicting
+// term, the logs may agree up to the last of them; otherwise the follower's
+// whole run of that term is wrong and is skipped at once.
+func (n *Node) backupNextIndex(reply *AppendEntriesReply) int {
+	next := reply.ConflictIndex
+	if reply.ConflictTerm > 0 {
+		if last := n.log.lastIndexOfTerm(reply.ConflictTerm); last > 0 {
+			next = last + 1
+		}
+	}
+	return max(next, 1)
+}
+
+// advanceCommitIndex commits the highest index stored on a majority, but
+// only if that entry is from the current term (§5.4.2, Figure 8): an older
+// term's entry on a majority can still be overwritten, and it becomes
+// committed only indirectly, when an entry of the current term after it is.
+// Callers hold n.mu.
+func (n *Node) advanceCommitIndex() {
+	matches := make([]int, 0, len(n.peers)+1)
+	matches = append(matches, n.durableIndex)
+	for id := range n.peers {
+		matches = append(matches, n.matchIndex[id])
+	}
+	slices.Sort(matches)
+	// After sorting ascending, at least a quorum of values are >= this one.
+	majority := matches[len(matches)-n.quorum()]
+	if majority <= n.commitIndex {
+		return
+	}
+	if term, _ := n.log.term(majority); term != n.currentTerm {
+		return
+	}
+	n.commitIndex = majority
+	n.logger.Debug("committed", "index", majority)
+	n.emit(Event{Kind: EventCommit, Index: majority})
+	n.notifyApplier()
+	// Tell followers now rather than at the next heartbeat, so that their
+	// state machines keep pace; idle peers get a message with no entries.
+	for id := range n.peers {
+		if !n.inflight[id] {
+			n.sendAppendEntries(id, true)
+		}
+	}
+}
+
+// AppendEntries is the RPC handler a leader calls (Figure 2, "Receiver
+// implementation"). The entries it accepts are on stable storage before it
+// replies.
+func (n *Node) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) error {
+	wrote, err := n.handleAppendEntries(args, reply)
+	if err != nil {
+		return err
+	}
+	if wrote {
+		// Sync outside the mutex so that other RPCs and the applier carry
+		// on during the disk write; the reply waits for it.
+		if err := n.storage.Sync(); err != nil {
+			return fmt.Errorf("raft: node %d: sync log: %w", n.id, err)
+		}
+	}
+	return nil
+}
+
+// handleAppendEntries does the work of AppendEntries under the mutex and
+// reports whether it wrote entries that still need a Sync.
+func (n *Node) handleAppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) (wrote bool, err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.stopped {
+		return false, ErrStopped
+	}
+	n.emit(Event{Kind: EventReceive, Peer: args.LeaderID, RPC: "AppendEntries", Entries: len(args.Entries)})
+	reply.Term = n.currentTerm
+	// 1. Reply false if term < currentTerm: this is a deposed leader.
+	if args.Term < n.currentTerm {
+		return false, nil
+	}
+	// A current leader exists: stay or become its follower (a candidate in
+	// the same term has lost, §5.2), and do not start an election.
+	n.becomeFollower(args.Term)
+	reply.Term = n.currentTerm
+	if n.leaderID != args.LeaderID {
+		n.leaderID = args.LeaderID
+		n.emit(Event{Kind: EventLeader, Peer: args.LeaderID})
+	}
+	n.resetElectionDeadline()
+
+	// Entries at or below our snapshot are committed and already applied
+	// here; skip them (this happens when a message was delayed).
+	if args.PrevLogIndex < n.log.snapshotIndex() {
+		skip := n.log.snapshotIndex() - args.PrevLogIndex
+		if skip >= len(args.Entries) {
+			reply.Success = true
+			return false, nil
+		}
+		args.Entries = args.Entries[skip:]
+		args.PrevLogIndex = n.log.snapshotIndex()
+		args.PrevLogTerm = n.log.snapshotTerm()
+	}
+
+	// 2. Reply false if the log has no entry at PrevLogIndex whose term
+	// matches PrevLogTerm, with the hints for fast backup.
+	prevTerm, ok := n.log.term(args.PrevLogIndex)
+	if !ok {
+		reply.ConflictIndex = n.log.lastIndex() + 1
+		return false, nil
+	}
+	if prevTerm != args.PrevLogTerm {
+		reply.ConflictTerm = prevTerm
+		reply.ConflictIndex = n.log.firstIndexOfTerm(args.PrevLogIndex, prevTerm)
+		return false, nil
+	}
+
+	// 3 and 4. Skip entries we already have; at the first conflict (same
+	// index, different term) delete ours from there on and append the
+	// leader's. Never truncate on a mere match: a delayed, shorter message
+	// must not erase entries a later message added.
+	for i, e := range args.Entries {
+		if t, ok := n.log.term(e.Index); ok && t == e.Term {
+			continue
+		}
+		rest := args.Entries[i:]
+		n.log.truncateAndAppend(rest)
+		if err := n.storage.Append(rest); err != nil {
+			return false, fmt.Errorf("raft: node %d: append to storage: %w", n.id, err)
+		}
+		wrote = true
+		break
+	}
+
+	// 5. If leaderCommit > commitIndex, set commitIndex =
+	// min(leaderCommit, index of last new entry).
+	lastNew := args.PrevLogIndex + len(args.Entries)
+	if args.LeaderCommit > n.commitIndex {
+		if c := min(args.LeaderCommit, lastNew); c > n.commitIndex {
+			n.commitIndex = c
+			n.emit(Event{Kind: EventCommit, Index: c})
+			n.notifyApplier()
+		}
+	}
+	reply.Success = true
+	return wrote, nil
+}
