@@ -27,7 +27,9 @@ type RequestVoteReply struct {
 // ticker is the node's one clock-driven goroutine. A leader sends heartbeats
 // every HeartbeatInterval; anyone else starts an election once its deadline
 // passes. It sleeps exactly until the next thing due, so an idle cluster in
-// a synctest bubble costs nothing between heartbeats.
+// a synctest bubble costs nothing between heartbeats. A node that wins an
+// election wakes it through tickNow: the ticker was sleeping until the
+// election deadline, far later than the first heartbeat is due.
 func (n *Node) ticker() {
 	defer n.wg.Done()
 	timer := time.NewTimer(0)
@@ -37,6 +39,7 @@ func (n *Node) ticker() {
 		case <-n.done:
 			return
 		case <-timer.C:
+		case <-n.tickNow:
 		}
 		n.mu.Lock()
 		var wait time.Duration
@@ -182,5 +185,10 @@ func (n *Node) becomeLeader() {
 	n.durableIndex = n.log.lastIndex()
 	n.logger.Info("became leader", "term", n.currentTerm, "lastIndex", n.log.lastIndex())
 	n.emit(Event{Kind: EventRole, Role: Leader})
-	n.broadcastHeartbeat()
+	// The ticker sends the first round of heartbeats now, which announces
+	// the new leader, and keeps the rhythm from there.
+	select {
+	case n.tickNow <- struct{}{}:
+	default:
+	}
 }

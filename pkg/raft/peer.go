@@ -25,16 +25,29 @@ var ErrTimeout = errors.New("raft: peer did not answer in time")
 type RPCPeer struct {
 	addr    string
 	timeout time.Duration
+	dial    Dialer
 
 	mu     sync.Mutex
 	client *rpc.Client // nil until dialed, and again after a failure
 	closed bool
 }
 
-// DialPeer returns a peer for the node listening at addr. It does not dial
-// yet: the first call does, so nodes can start in any order.
+// Dialer opens a connection to addr, giving up after timeout.
+// net.DialTimeout with "tcp" is the usual one; tests dial net.Pipe ends.
+type Dialer func(addr string, timeout time.Duration) (net.Conn, error)
+
+// DialPeer returns a peer for the node listening on TCP at addr, whose calls
+// wait at most timeout. It does not dial yet: the first call does, so nodes
+// can start in any order.
 func DialPeer(addr string, timeout time.Duration) *RPCPeer {
-	return &RPCPeer{addr: addr, timeout: timeout}
+	return DialPeerWith(addr, timeout, func(addr string, timeout time.Duration) (net.Conn, error) {
+		return net.DialTimeout("tcp", addr, timeout)
+	})
+}
+
+// DialPeerWith is DialPeer with a custom way to connect.
+func DialPeerWith(addr string, timeout time.Duration, dial Dialer) *RPCPeer {
+	return &RPCPeer{addr: addr, timeout: timeout, dial: dial}
 }
 
 // Call invokes serviceMethod on the peer and waits at most the timeout
@@ -87,7 +100,7 @@ func (p *RPCPeer) connect() (*rpc.Client, error) {
 	if p.client != nil {
 		return p.client, nil
 	}
-	conn, err := net.DialTimeout("tcp", p.addr, p.timeout)
+	conn, err := p.dial(p.addr, p.timeout)
 	if err != nil {
 		return nil, fmt.Errorf("dial peer at %s: %w", p.addr, err)
 	}

@@ -136,6 +136,7 @@ type Node struct {
 	pendingSnapshot *Snapshot // installed from a leader, not yet delivered
 
 	applyNotify chan struct{} // wakes the applier; capacity 1
+	tickNow     chan struct{} // wakes the ticker early (a new leader's heartbeats); capacity 1
 	done        chan struct{} // closed by Stop
 	stopped     bool
 	wg          sync.WaitGroup // every goroutine the node starts
@@ -183,6 +184,7 @@ func New(cfg Config) (*Node, error) {
 		log:         newLog(saved.Snapshot.Index, saved.Snapshot.Term, saved.Entries),
 		leaderID:    -1,
 		applyNotify: make(chan struct{}, 1),
+		tickNow:     make(chan struct{}, 1),
 		done:        make(chan struct{}),
 	}
 	// A restarted node knows its snapshot is committed and applied by the

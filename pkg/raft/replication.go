@@ -117,7 +117,11 @@ func (n *Node) appendEntries(id int, args *AppendEntriesArgs, pipelined bool) {
 	} else {
 		n.nextIndex[id] = n.backupNextIndex(&reply)
 	}
-	if n.nextIndex[id] <= n.log.lastIndex() && !n.inflight[id] {
+	// Send again at once if the follower lacks entries, or has them but
+	// has not yet heard they are committed (its state machine would lag
+	// until the next heartbeat).
+	behind := n.nextIndex[id] <= n.log.lastIndex() || args.LeaderCommit < n.commitIndex
+	if behind && !n.inflight[id] {
 		n.sendAppendEntries(id, true)
 	}
 }
