@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"fmt"
 	"net"
 	"net/rpc"
 	"strconv"
@@ -132,6 +133,20 @@ func (bc *benchCluster) run(b *testing.B, proposers int) {
 // package doc compares against.
 func BenchmarkCommit_RPC(b *testing.B) {
 	benchRPC(b, func(int) Storage { return NewMemoryStorage() })
+}
+
+// BenchmarkCommit_RPCFile is BenchmarkCommit_RPC with FileStorage: every
+// batch of entries is fsynced on each node before it counts.
+func BenchmarkCommit_RPCFile(b *testing.B) {
+	dir := b.TempDir()
+	benchRPC(b, func(i int) Storage {
+		s, err := OpenFileStorage(fmt.Sprintf("%s/n%d", dir, i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	})
 }
 
 func benchRPC(b *testing.B, storage func(int) Storage) {
