@@ -59,12 +59,3 @@ func (n *Node) nextToApply() []ApplyMsg {
 	n.lastApplied = hi
 	return msgs
 }
-
-// notifyApplier wakes the applier without ever blocking: one pending
-// wake-up is enough, since the applier drains everything that is due.
-func (n *Node) notifyApplier() {
-	select {
-	case n.applyNotify <- struct{}{}:
-	default:
-	}
-}

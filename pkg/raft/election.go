@@ -187,8 +187,5 @@ func (n *Node) becomeLeader() {
 	n.emit(Event{Kind: EventRole, Role: Leader})
 	// The ticker sends the first round of heartbeats now, which announces
 	// the new leader, and keeps the rhythm from there.
-	select {
-	case n.tickNow <- struct{}{}:
-	default:
-	}
+	notify(n.tickNow)
 }

@@ -137,6 +137,7 @@ type Node struct {
 
 	applyNotify chan struct{} // wakes the applier; capacity 1
 	tickNow     chan struct{} // wakes the ticker early (a new leader's heartbeats); capacity 1
+	syncNotify  chan struct{} // wakes the syncer: the leader appended entries; capacity 1
 	done        chan struct{} // closed by Stop
 	stopped     bool
 	wg          sync.WaitGroup // every goroutine the node starts
@@ -185,6 +186,7 @@ func New(cfg Config) (*Node, error) {
 		leaderID:    -1,
 		applyNotify: make(chan struct{}, 1),
 		tickNow:     make(chan struct{}, 1),
+		syncNotify:  make(chan struct{}, 1),
 		done:        make(chan struct{}),
 	}
 	// A restarted node knows its snapshot is committed and applied by the
@@ -194,7 +196,7 @@ func New(cfg Config) (*Node, error) {
 	if saved.Snapshot.Index > 0 {
 		n.snapshot = saved.Snapshot.Data
 		n.pendingSnapshot = &Snapshot{Index: saved.Snapshot.Index, Term: saved.Snapshot.Term, Data: saved.Snapshot.Data}
-		n.notifyApplier()
+		notify(n.applyNotify)
 	}
 	n.durableIndex = n.log.lastIndex()
 	n.resetElectionDeadline()
@@ -205,9 +207,10 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.logger.Info("started", "term", n.currentTerm, "lastIndex", n.log.lastIndex(), "snapshotIndex", n.log.snapshotIndex())
 
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.ticker()
 	go n.applier()
+	go n.syncer()
 	return n, nil
 }
 
@@ -229,7 +232,8 @@ func (n *Node) Start(command []byte) (index, term int, isLeader bool) {
 	n.log.entries = append(n.log.entries, entry)
 	if err := n.storage.Append([]Entry{entry}); err != nil {
 		n.mu.Unlock()
-		n.logger.Error("append to storage failed", "index", index, "err", err)
+		n.logger.Error("append to storage failed; stopping", "index", index, "err", err)
+		go n.Stop()
 		return index, term, true
 	}
 	n.logger.Debug("start", "index", index, "term", term)
@@ -240,21 +244,44 @@ func (n *Node) Start(command []byte) (index, term int, isLeader bool) {
 			n.sendAppendEntries(id, true)
 		}
 	}
-	n.mu.Unlock()
-
-	// The leader syncs its own log in parallel with the followers (Raft
-	// thesis §10.2.1) and counts itself toward a majority only once synced.
-	if err := n.storage.Sync(); err != nil {
-		n.logger.Error("sync storage failed", "err", err)
-		return index, term, true
-	}
-	n.mu.Lock()
-	if n.role == Leader && n.currentTerm == term && index > n.durableIndex {
-		n.durableIndex = index
-		n.advanceCommitIndex()
-	}
+	notify(n.syncNotify)
 	n.mu.Unlock()
 	return index, term, true
+}
+
+// syncer makes the leader's own new entries durable. The leader writes its
+// log in parallel with sending it to followers (Raft thesis §10.2.1) and
+// counts itself toward a majority only once its entries are synced. One
+// Sync covers every entry appended before it, so under load many Start
+// calls share each disk flush.
+func (n *Node) syncer() {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.done:
+			return
+		case <-n.syncNotify:
+		}
+		n.mu.Lock()
+		if n.role != Leader {
+			n.mu.Unlock()
+			continue
+		}
+		term, target := n.currentTerm, n.log.lastIndex()
+		n.mu.Unlock()
+
+		if err := n.storage.Sync(); err != nil {
+			n.logger.Error("sync storage failed; stopping", "err", err)
+			go n.Stop()
+			return
+		}
+		n.mu.Lock()
+		if n.role == Leader && n.currentTerm == term && target > n.durableIndex {
+			n.durableIndex = target
+			n.advanceCommitIndex()
+		}
+		n.mu.Unlock()
+	}
 }
 
 // State returns the current term and whether this node believes it is the
@@ -321,6 +348,16 @@ func (n *Node) persistHardState() {
 func (n *Node) resetElectionDeadline() {
 	lo, hi := n.cfg.ElectionTimeoutMin, n.cfg.ElectionTimeoutMax
 	n.electionDeadline = time.Now().Add(lo + time.Duration(n.rand.Int64N(int64(hi-lo))))
+}
+
+// notify wakes the goroutine waiting on ch (capacity 1) without ever
+// blocking: one pending wake-up is enough, since the goroutine handles
+// everything that is due when it runs.
+func notify(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }
 
 // quorum is the number of votes or copies that make a majority.

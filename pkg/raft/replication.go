@@ -163,7 +163,7 @@ func (n *Node) advanceCommitIndex() {
 	n.commitIndex = majority
 	n.logger.Debug("committed", "index", majority)
 	n.emit(Event{Kind: EventCommit, Index: majority})
-	n.notifyApplier()
+	notify(n.applyNotify)
 	// Tell followers now rather than at the next heartbeat, so that their
 	// state machines keep pace; idle peers get a message with no entries.
 	for id := range n.peers {
@@ -265,7 +265,7 @@ func (n *Node) handleAppendEntries(args *AppendEntriesArgs, reply *AppendEntries
 		if c := min(args.LeaderCommit, lastNew); c > n.commitIndex {
 			n.commitIndex = c
 			n.emit(Event{Kind: EventCommit, Index: c})
-			n.notifyApplier()
+			notify(n.applyNotify)
 		}
 	}
 	reply.Success = true

@@ -129,7 +129,7 @@ func (n *Node) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshot
 	n.snapshot = args.Data
 	n.commitIndex = args.LastIncludedIndex
 	n.pendingSnapshot = &snap
-	n.notifyApplier()
+	notify(n.applyNotify)
 	n.logger.Debug("installed snapshot", "index", args.LastIncludedIndex, "term", args.LastIncludedTerm)
 	n.emit(Event{Kind: EventSnapshot, Index: args.LastIncludedIndex})
 	return nil
