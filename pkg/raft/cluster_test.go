@@ -11,9 +11,9 @@ import (
 	"bytes"
 	"encoding/gob"
 	"flag"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -45,8 +45,11 @@ type cluster struct {
 	wg            sync.WaitGroup   // the consumer goroutines
 	applied       []map[int][]byte // what each node applied, by index
 	lastApplied   []int
-	maxIndex      int // highest index applied anywhere
-	snapshotEvery int // when > 0, each node snapshots every this many entries
+	maxIndex      int    // highest index applied anywhere
+	snapshotEvery int    // when > 0, each node snapshots every this many entries
+	snapshots     []int  // snapshots each node has received on ApplyCh
+	installs      []int  // InstallSnapshot RPCs each node has received (seen through Config.OnEvent)
+	connected     []bool // maintained by connect and disconnect
 }
 
 // newCluster starts n nodes. Call it inside a synctest bubble and stop the
@@ -63,9 +66,13 @@ func newCluster(t *testing.T, n int, seed uint64) *cluster {
 		quit:        make([]chan struct{}, n),
 		applied:     make([]map[int][]byte, n),
 		lastApplied: make([]int, n),
+		snapshots:   make([]int, n),
+		installs:    make([]int, n),
+		connected:   make([]bool, n),
 	}
 	for i := range n {
 		c.storages[i] = NewMemoryStorage()
+		c.connected[i] = true
 		c.start(i)
 	}
 	return c
@@ -93,6 +100,7 @@ func (c *cluster) start(i int) {
 		HeartbeatInterval:  heartbeat,
 		Rand:               rand.New(rand.NewPCG(c.seed, uint64(i)+100)),
 		Logger:             slog.New(slog.NewTextHandler(c.t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo})),
+		OnEvent:            c.observe,
 	})
 	if err != nil {
 		c.t.Fatalf("seed %d: start node %d: %v", c.seed, i, err)
@@ -158,6 +166,16 @@ func (c *cluster) applyCommand(i int, m ApplyMsg) {
 	c.maxIndex = max(c.maxIndex, m.CommandIndex)
 }
 
+// observe is every node's Config.OnEvent: it counts the InstallSnapshot
+// RPCs that reach each node.
+func (c *cluster) observe(e Event) {
+	if e.Kind == EventReceive && e.RPC == "InstallSnapshot" {
+		c.mu.Lock()
+		c.installs[e.Node]++
+		c.mu.Unlock()
+	}
+}
+
 // snapshotOf encodes node i's applied commands up to index, which is what
 // this toy state machine calls its state.
 func (c *cluster) snapshotOf(i, index int) []byte {
@@ -186,6 +204,7 @@ func (c *cluster) installSnapshot(i int, m ApplyMsg) {
 		c.t.Errorf("seed %d: node %d got snapshot at %d after applying %d", c.seed, i, m.SnapshotIndex, c.lastApplied[i])
 	}
 	c.applied[i] = make(map[int][]byte)
+	c.snapshots[i]++
 	for k := 1; k < len(cmds) && k <= m.SnapshotIndex; k++ {
 		c.applied[i][k] = cmds[k]
 	}
@@ -221,6 +240,9 @@ func (c *cluster) cleanup() {
 		c.crash(i)
 	}
 	c.wg.Wait()
+	// Let stragglers on a slow network arrive (and be dropped) before the
+	// bubble ends: their goroutines belong to the bubble too.
+	pass(3 * time.Second)
 }
 
 func (c *cluster) node(i int) *Node {
@@ -229,139 +251,60 @@ func (c *cluster) node(i int) *Node {
 	return c.nodes[i]
 }
 
-// pass lets d of virtual time go by inside the bubble.
-func pass(d time.Duration) { <-time.After(d) }
-
-// checkOneLeader waits for exactly one leader among the connected nodes
-// given and returns it, failing if none emerges in ten election timeouts.
-func (c *cluster) checkOneLeader(among ...int) int {
-	c.t.Helper()
-	if len(among) == 0 {
-		for i := range c.nodes {
-			among = append(among, i)
-		}
-	}
-	for range 10 {
-		pass(electionMax)
-		leaders := make(map[int][]int) // term -> leaders
-		lastTerm := 0
-		for _, i := range among {
-			if n := c.node(i); n != nil {
-				if term, isLeader := n.State(); isLeader {
-					leaders[term] = append(leaders[term], i)
-					lastTerm = max(lastTerm, term)
-				}
-			}
-		}
-		for term, ls := range leaders {
-			if len(ls) > 1 {
-				c.t.Fatalf("seed %d: term %d has %d leaders: %v", c.seed, term, len(ls), ls)
-			}
-		}
-		if len(leaders) > 0 {
-			return leaders[lastTerm][0]
-		}
-	}
-	c.t.Fatalf("seed %d: no leader among %v", c.seed, among)
-	return -1
-}
-
-// checkNoLeader fails if any of the given nodes thinks it is leader.
-func (c *cluster) checkNoLeader(among ...int) {
-	c.t.Helper()
-	for _, i := range among {
-		if n := c.node(i); n != nil {
-			if _, isLeader := n.State(); isLeader {
-				c.t.Fatalf("seed %d: node %d is leader, want none among %v", c.seed, i, among)
-			}
+// disconnect cuts node i off from every other node, as a pulled cable would.
+func (c *cluster) disconnect(i int) {
+	c.mu.Lock()
+	c.connected[i] = false
+	c.mu.Unlock()
+	for j := range c.nodes {
+		if j != i {
+			c.net.Disconnect(name(i), name(j))
 		}
 	}
 }
 
-// checkTerms returns the term all running nodes agree on, failing if they
-// disagree.
-func (c *cluster) checkTerms() int {
-	c.t.Helper()
-	term := -1
-	for i := range c.nodes {
-		if n := c.node(i); n != nil {
-			t, _ := n.State()
-			if term == -1 {
-				term = t
-			} else if t != term {
-				c.t.Fatalf("seed %d: nodes disagree on the term: %d and %d", c.seed, term, t)
-			}
+// connect links node i back to every node that is itself connected.
+func (c *cluster) connect(i int) {
+	c.mu.Lock()
+	c.connected[i] = true
+	conn := slices.Clone(c.connected)
+	c.mu.Unlock()
+	for j := range c.nodes {
+		if j != i && conn[j] {
+			c.net.Connect(name(i), name(j))
 		}
 	}
-	return term
 }
 
-// nCommitted reports how many nodes have applied index, and the command.
-func (c *cluster) nCommitted(index int) (int, []byte) {
+// connectAll heals every link.
+func (c *cluster) connectAll() {
+	c.mu.Lock()
+	for i := range c.connected {
+		c.connected[i] = true
+	}
+	c.mu.Unlock()
+	c.net.Heal()
+}
+
+// setUnreliable makes the network lose and reorder messages, or stops it.
+// One message in ten is lost each way, every message takes up to 20ms, and
+// one in twenty straggles for up to half a second, long after its caller
+// gave up: that is how stale messages from old terms reach a node.
+func (c *cluster) setUnreliable(on bool) {
+	if on {
+		c.net.SetDropRate(0.1, 0.1)
+		c.net.SetDelay(0, 20*time.Millisecond)
+		c.net.SetLongDelays(0.05, 500*time.Millisecond)
+		return
+	}
+	c.net.SetDropRate(0, 0)
+	c.net.SetDelay(0, 0)
+	c.net.SetLongDelays(0, 0)
+}
+
+// isConnected reports whether node i is connected (see connect).
+func (c *cluster) isConnected(i int) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	count := 0
-	var cmd []byte
-	for i := range c.applied {
-		if got, ok := c.applied[i][index]; ok {
-			count++
-			cmd = got
-		}
-	}
-	return count, cmd
+	return c.connected[i]
 }
-
-// one submits cmd to whichever node is leader and waits until at least
-// want nodes have applied it, returning its index. With retry, it submits
-// again if a leader loses the command; without, the first leader must
-// commit it. It fails after ten seconds of virtual time.
-func (c *cluster) one(cmd []byte, want int, retry bool) int {
-	c.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	start := 0
-	for time.Now().Before(deadline) {
-		index := -1
-		for range c.nodes {
-			start = (start + 1) % len(c.nodes)
-			if n := c.node(start); n != nil {
-				if i, _, ok := n.Start(cmd); ok {
-					index = i
-					break
-				}
-			}
-		}
-		if index != -1 {
-			until := time.Now().Add(2 * time.Second)
-			for time.Now().Before(until) {
-				if n, got := c.nCommitted(index); n >= want && bytes.Equal(got, cmd) {
-					return index
-				}
-				pass(20 * time.Millisecond)
-			}
-			if !retry {
-				c.t.Fatalf("seed %d: command %q not agreed by %d nodes", c.seed, cmd, want)
-			}
-		} else {
-			pass(50 * time.Millisecond)
-		}
-	}
-	c.t.Fatalf("seed %d: command %q not agreed by %d nodes within 10s", c.seed, cmd, want)
-	return -1
-}
-
-// wait waits for at least n nodes to apply index and returns the command,
-// failing after a second and a half of virtual time.
-func (c *cluster) wait(index, n int) []byte {
-	c.t.Helper()
-	for range 30 {
-		if got, cmd := c.nCommitted(index); got >= n {
-			return cmd
-		}
-		pass(50 * time.Millisecond)
-	}
-	got, _ := c.nCommitted(index)
-	c.t.Fatalf("seed %d: only %d nodes applied index %d, want %d", c.seed, got, index, n)
-	return nil
-}
-
-func cmd(format string, args ...any) []byte { return fmt.Appendf(nil, format, args...) }
