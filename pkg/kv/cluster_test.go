@@ -24,7 +24,7 @@ type cluster struct {
 	net      *netsim.Network
 	servers  []*Server
 	storages []*raft.MemoryStorage
-	maxState int
+	tune     func(*Config) // adjusts each server's Config; may be nil
 	clients  int
 }
 
@@ -32,7 +32,13 @@ type cluster struct {
 // a synctest bubble and defer c.cleanup().
 func newCluster(t *testing.T, n int, seed uint64, maxState int) *cluster {
 	t.Helper()
-	c := &cluster{t: t, seed: seed, net: netsim.New(seed), maxState: maxState,
+	return newClusterConfig(t, n, seed, func(cfg *Config) { cfg.MaxRaftState = maxState })
+}
+
+// newClusterConfig is newCluster with tune applied to every server's Config.
+func newClusterConfig(t *testing.T, n int, seed uint64, tune func(*Config)) *cluster {
+	t.Helper()
+	c := &cluster{t: t, seed: seed, net: netsim.New(seed), tune: tune,
 		servers: make([]*Server, n), storages: make([]*raft.MemoryStorage, n)}
 	for i := range n {
 		c.storages[i] = raft.NewMemoryStorage()
@@ -50,16 +56,19 @@ func (c *cluster) start(i int) {
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(c.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s, err := NewServer(Config{
+	cfg := Config{
 		Raft: raft.Config{
 			ID: i, Peers: peers, Storage: c.storages[i],
 			ElectionTimeoutMin: 150 * time.Millisecond, ElectionTimeoutMax: 300 * time.Millisecond,
 			HeartbeatInterval: 50 * time.Millisecond,
 			Rand:              rand.New(rand.NewPCG(c.seed, uint64(i))),
 		},
-		MaxRaftState: c.maxState,
-		Logger:       logger,
-	})
+		Logger: logger,
+	}
+	if c.tune != nil {
+		c.tune(&cfg)
+	}
+	s, err := NewServer(cfg)
 	if err != nil {
 		c.t.Fatalf("seed %d: start server %d: %v", c.seed, i, err)
 	}

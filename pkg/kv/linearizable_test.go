@@ -26,6 +26,7 @@ type scenario struct {
 	partitions bool          // repartition servers and clients at random every half second
 	crashes    bool          // crash and restart random servers
 	maxState   int           // snapshot threshold; 0 means no snapshots
+	unsafe     bool          // serve reads from any replica (Config.UnsafeStaleReads)
 }
 
 func TestKV_LinearizableReliable(t *testing.T) {
@@ -68,7 +69,10 @@ func runScenario(t *testing.T, sc scenario) {
 
 // play runs the clients and the fault schedule and returns the history.
 func play(t *testing.T, sc scenario, seed uint64) []linearizability.Operation {
-	c := newCluster(t, sc.servers, seed, sc.maxState)
+	c := newClusterConfig(t, sc.servers, seed, func(cfg *Config) {
+		cfg.MaxRaftState = sc.maxState
+		cfg.UnsafeStaleReads = sc.unsafe
+	})
 	defer c.cleanup()
 	// Every message takes a little virtual time. (With none, clients and
 	// servers could trade messages forever without the clock moving, and
@@ -174,4 +178,28 @@ func randomOp(ctx context.Context, ck *Clerk, rng *rand.Rand, rec *linearizabili
 		out.Unknown = err != nil && !errors.Is(err, ErrNotFound)
 	}
 	done(out)
+}
+
+// The unsafe mode must really be unsafe: with reads served by any replica,
+// partitions produce stale reads that the checker catches. (If this test
+// ever passes every seed, the scenario has stopped exercising stale reads.)
+func TestKV_UnsafeStaleReadsAreCaught(t *testing.T) {
+	caught := 0
+	for seed := uint64(1); seed <= 5; seed++ {
+		var history []linearizability.Operation
+		synctest.Test(t, func(t *testing.T) {
+			history = playUnsafe(t, seed)
+		})
+		if res := linearizability.Check(linearizability.KVModel{}, history, 10*time.Second); res.Verdict == linearizability.Illegal {
+			caught++
+		}
+	}
+	if caught == 0 {
+		t.Fatal("no seed out of 5 produced a non-linearizable history with UnsafeStaleReads on")
+	}
+	t.Logf("%d of 5 seeds produced a stale read the checker caught", caught)
+}
+
+func playUnsafe(t *testing.T, seed uint64) []linearizability.Operation {
+	return play(t, scenario{servers: 5, clients: 5, duration: 3 * time.Second, partitions: true, unsafe: true}, seed)
 }

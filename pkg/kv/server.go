@@ -27,6 +27,15 @@ type Config struct {
 	// commit before answering CodeTimeout (default 1s).
 	RequestTimeout time.Duration
 
+	// UnsafeStaleReads makes every replica, leader or not, answer Get from
+	// its own state machine at once, without the log. Reads get fast and
+	// stay available in a minority partition, and stop being
+	// linearizable: a follower that lags, or a deposed leader that has not
+	// heard of its successor, returns old values. It exists to show that
+	// violation (the consistency demo, the dashboard); never turn it on
+	// for data you care about.
+	UnsafeStaleReads bool
+
 	// TickInterval is how often a leader with live leases proposes a tick,
 	// so that leases expire even when no client writes (default 100ms).
 	TickInterval time.Duration
@@ -183,6 +192,12 @@ func (s *Server) propose(op Op, args *Request, reply *Reply) error {
 		// The one clock reading of the whole path: taken by the leader
 		// and written into the entry, so replicas agree on what time it is.
 		Now: time.Now().UnixNano(),
+	}
+	if op == OpGet && s.cfg.UnsafeStaleReads {
+		s.mu.Lock()
+		reply.Result = s.m.execute(c) // no log entry, no session: a bare local read
+		s.mu.Unlock()
+		return nil
 	}
 	index, ch, ok := s.start(&c)
 	if !ok {
