@@ -66,8 +66,9 @@
 // log backup that §5.3 sketches (a refused AppendEntries names the
 // conflicting term), many entries per AppendEntries with one message in
 // flight per follower, snapshots with InstallSnapshot (§7), a leader that
-// syncs its own disk in parallel with its followers (thesis §10.2.1), and
-// an observer hook ([Config.OnEvent]) for dashboards and narrated demos.
+// syncs its own disk in parallel with its followers (thesis §10.2.1),
+// leadership transfer (thesis §3.10), and an observer hook
+// ([Config.OnEvent]) for dashboards and narrated demos.
 //
 // # Reading order
 //
@@ -77,6 +78,7 @@
 //  4. log.go: the log with its compacted prefix.
 //  5. apply.go: delivery to the service.
 //  6. snapshot.go: compaction and InstallSnapshot.
-//  7. persist.go and filestorage.go: what survives a crash.
-//  8. peer.go: calling a peer over TCP with a timeout and a redial.
+//  7. transfer.go: handing leadership to another node before a restart.
+//  8. persist.go and filestorage.go: what survives a crash.
+//  9. peer.go: calling a peer over TCP with a timeout and a redial.
 package raft

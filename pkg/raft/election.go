@@ -72,6 +72,7 @@ func (n *Node) becomeFollower(term int) {
 		n.emit(Event{Kind: EventRole, Role: Follower})
 	}
 	n.role = Follower
+	n.endTransfer()
 }
 
 // becomeCandidate starts an election: a new term, a vote for itself, a fresh

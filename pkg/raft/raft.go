@@ -132,6 +132,11 @@ type Node struct {
 	durableIndex int
 	inflight     map[int]bool // a pipelined AppendEntries to p awaits its reply
 
+	// Leadership transfer (transfer.go): the node handing over to, or -1,
+	// and the channel closed when this node steps down.
+	transferTarget int
+	transferDone   chan struct{}
+
 	snapshot        []byte    // data of the snapshot at log.snapshotIndex()
 	pendingSnapshot *Snapshot // installed from a leader, not yet delivered
 
@@ -173,21 +178,22 @@ func New(cfg Config) (*Node, error) {
 	}
 
 	n := &Node{
-		id:          cfg.ID,
-		peers:       cfg.Peers,
-		storage:     cfg.Storage,
-		applyCh:     cfg.ApplyCh,
-		cfg:         cfg,
-		logger:      cfg.Logger.With("node", cfg.ID),
-		rand:        cfg.Rand,
-		currentTerm: saved.HardState.CurrentTerm,
-		votedFor:    saved.HardState.VotedFor,
-		log:         newLog(saved.Snapshot.Index, saved.Snapshot.Term, saved.Entries),
-		leaderID:    -1,
-		applyNotify: make(chan struct{}, 1),
-		tickNow:     make(chan struct{}, 1),
-		syncNotify:  make(chan struct{}, 1),
-		done:        make(chan struct{}),
+		id:             cfg.ID,
+		peers:          cfg.Peers,
+		storage:        cfg.Storage,
+		applyCh:        cfg.ApplyCh,
+		cfg:            cfg,
+		logger:         cfg.Logger.With("node", cfg.ID),
+		rand:           cfg.Rand,
+		currentTerm:    saved.HardState.CurrentTerm,
+		votedFor:       saved.HardState.VotedFor,
+		log:            newLog(saved.Snapshot.Index, saved.Snapshot.Term, saved.Entries),
+		leaderID:       -1,
+		transferTarget: -1,
+		applyNotify:    make(chan struct{}, 1),
+		tickNow:        make(chan struct{}, 1),
+		syncNotify:     make(chan struct{}, 1),
+		done:           make(chan struct{}),
 	}
 	// A restarted node knows its snapshot is committed and applied by the
 	// service once delivered; entries after it must be re-learned as
@@ -215,13 +221,14 @@ func New(cfg Config) (*Node, error) {
 }
 
 // Start asks the node to append command to the replicated log. If the node
-// is not the leader it returns isLeader false and does nothing. Otherwise it
+// is not the leader, or is handing leadership over, it returns isLeader
+// false and does nothing. Otherwise it
 // returns the index the command will have if it is ever committed and the
 // current term; the command may still be lost if leadership changes, which
 // the caller sees as a different command (or none) applied at index.
 func (n *Node) Start(command []byte) (index, term int, isLeader bool) {
 	n.mu.Lock()
-	if n.role != Leader || n.stopped {
+	if n.role != Leader || n.stopped || n.transferDone != nil {
 		term = n.currentTerm
 		n.mu.Unlock()
 		return 0, term, false

@@ -114,6 +114,9 @@ func (n *Node) appendEntries(id int, args *AppendEntriesArgs, pipelined bool) {
 			n.advanceCommitIndex()
 		}
 		n.nextIndex[id] = max(n.nextIndex[id], match+1)
+		if n.transferTarget == id && n.matchIndex[id] == n.log.lastIndex() {
+			n.sendTimeoutNow(id) // caught up: hand over (transfer.go)
+		}
 	} else {
 		n.nextIndex[id] = n.backupNextIndex(&reply)
 	}
