@@ -73,7 +73,7 @@ func TestTransfer_TimesOutAndResumes(t *testing.T) {
 		if _, _, ok := c.node(leader).Start(cmd("accepted")); !ok {
 			t.Error("Start refused a command after the transfer gave up")
 		}
-		if err := c.node((leader+2)%3).TransferLeadership(leader); !errors.Is(err, ErrNotLeader) {
+		if err := c.node((leader + 2) % 3).TransferLeadership(leader); !errors.Is(err, ErrNotLeader) {
 			t.Errorf("transfer from a follower: %v, want ErrNotLeader", err)
 		}
 	})
