@@ -28,7 +28,6 @@ type node struct {
 	storage *raft.FileStorage
 	peers   []*raft.RPCPeer
 	kv      *kv.Server
-	gate    *gate
 	ready   *readiness
 
 	rpcLn   net.Listener
@@ -116,13 +115,8 @@ func startNode(cfg config, logger *slog.Logger) (_ *node, err error) {
 		return nil, err
 	}
 
-	n.gate = &gate{s: n.kv}
 	rpcServer := rpc.NewServer()
-	if err = rpcServer.RegisterName("Raft", n.kv.Raft()); err != nil {
-		n.kv.Stop()
-		return nil, err
-	}
-	if err = rpcServer.RegisterName("KV", n.gate); err != nil {
+	if err = n.kv.Register(rpcServer); err != nil {
 		n.kv.Stop()
 		return nil, err
 	}
@@ -173,12 +167,13 @@ func (n *node) acceptLoop(srv *rpc.Server) {
 
 // shutdown drains and stops the node, in an order that loses nothing:
 //
-//  1. Refuse new KV requests (clerks move on to another server) and report
-//     not ready, so load balancers and tests stop sending.
+//  1. Report not ready, so load balancers and tests stop sending.
 //  2. Stop accepting connections, but keep the open ones: peers use them
 //     for the Raft traffic that in-flight requests still need to commit.
-//  3. Wait for in-flight KV requests, at most the request timeout (after it
-//     they answer "timeout" anyway).
+//  3. Drain the kv.Server: refuse new requests (clerks move on to another
+//     server), wait for in-flight ones (at most the request timeout; after
+//     it they answer "timeout" anyway), and hand leadership over if this
+//     node leads, so clients wait for no election.
 //  4. Stop the kv.Server and its Raft node, close every connection, close
 //     the HTTP side port, and close the storage, which fsyncs the log.
 //
@@ -187,9 +182,11 @@ func (n *node) acceptLoop(srv *rpc.Server) {
 func (n *node) shutdown(ctx context.Context) error {
 	n.ready.drain()
 	n.rpcLn.Close()
-	drained := n.gate.drain(n.cfg.RequestTimeout + time.Second)
-	if !drained {
-		n.logger.Warn("in-flight requests still running after the request timeout; stopping anyway")
+	drainCtx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout+time.Second)
+	err := n.kv.Drain(drainCtx)
+	cancel()
+	if err != nil {
+		n.logger.Warn("drain incomplete; stopping anyway", "err", err)
 	}
 	n.kv.Stop()
 	n.closePeers()

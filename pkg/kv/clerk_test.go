@@ -147,3 +147,48 @@ func TestClerk_GivesUpWhenContextEnds(t *testing.T) {
 		}
 	})
 }
+
+// Draining the leader moves leadership and turns requests away, and a
+// clerk working through it notices nothing but a short pause.
+func TestServer_DrainHandsOverWithoutFailingClients(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newCluster(t, 3, 6, 0)
+		defer c.cleanup()
+		c.net.SetDelay(time.Millisecond, 3*time.Millisecond)
+		ctx := context.Background()
+		ck := c.clerk()
+		if _, err := ck.Put(ctx, "k", "a"); err != nil {
+			t.Fatal(err)
+		}
+		old := c.leader()
+		errc := make(chan error)
+		go func() {
+			for i := range 20 {
+				if _, err := ck.Append(ctx, "k", strconv.Itoa(i)); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+		<-time.After(10 * time.Millisecond)
+		drainErr := c.servers[old].Drain(ctx)
+		if err := <-errc; err != nil {
+			t.Fatalf("a client failed during the drain: %v", err)
+		}
+		if drainErr != nil {
+			t.Fatalf("Drain: %v", drainErr)
+		}
+		if now := c.leader(); now == old || now == -1 {
+			t.Fatalf("leader after draining %d is %d, want another node", old, now)
+		}
+		var reply Reply
+		if err := c.servers[old].Put(&Request{Key: "k", Value: "x"}, &reply); err != nil || reply.Code != CodeWrongLeader {
+			t.Errorf("Put on a drained server: %+v, %v; want CodeWrongLeader", reply, err)
+		}
+		v, err := ck.Get(ctx, "k")
+		if want := "a012345678910111213141516171819"; err != nil || v.Value != want {
+			t.Errorf("Get = %q, %v; want %q", v.Value, err, want)
+		}
+	})
+}

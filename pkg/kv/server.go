@@ -4,6 +4,8 @@
 package kv
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -78,6 +80,13 @@ type Server struct {
 	waiters     map[int]chan applied // log index -> the handler waiting for it
 	sinceSnap   int                  // bytes of commands applied since the last snapshot
 
+	// The drain gate (Drain): once draining, new requests are turned
+	// away; inflight counts the ones inside. Add is called only under
+	// gateMu and only while not draining, so Drain's Wait is legal.
+	gateMu   sync.Mutex
+	draining bool
+	inflight sync.WaitGroup
+
 	done chan struct{}
 	wg   sync.WaitGroup
 }
@@ -146,6 +155,34 @@ func (s *Server) Stop() {
 	s.wg.Wait()
 }
 
+// Drain prepares the server to stop without failing a client: it turns
+// new requests away (clerks retry them on another server), waits for the
+// requests already inside to finish, and, if this node leads, hands
+// leadership to the most up-to-date follower so the cluster need not wait
+// out an election timeout. It returns when done or when ctx ends; call
+// Stop afterwards.
+func (s *Server) Drain(ctx context.Context) error {
+	s.gateMu.Lock()
+	s.draining = true
+	s.gateMu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.inflight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("kv: drain: requests still in flight: %w", ctx.Err())
+	}
+	if _, isLeader := s.rf.State(); isLeader {
+		if err := s.rf.TransferLeadership(-1); err != nil && !errors.Is(err, raft.ErrNotLeader) {
+			return fmt.Errorf("kv: drain: %w", err)
+		}
+	}
+	return nil
+}
+
 // The RPC handlers. Each names its operation and hands the request to
 // propose; a Get goes through the log like a write (see doc.go for why).
 
@@ -182,6 +219,19 @@ func (s *Server) Revoke(args *Request, reply *Reply) error { return s.propose(Op
 // failed compare) go in reply.Code; the error result is for broken calls.
 func (s *Server) propose(op Op, args *Request, reply *Reply) error {
 	reply.LeaderHint = -1
+	s.gateMu.Lock()
+	if s.draining {
+		s.gateMu.Unlock()
+		// Nothing was proposed, so "not the leader" is true as far as
+		// this request goes: the clerk retries it elsewhere. No hint:
+		// this node may lead for a moment yet.
+		reply.Code = CodeWrongLeader
+		return nil
+	}
+	s.inflight.Add(1)
+	s.gateMu.Unlock()
+	defer s.inflight.Done()
+
 	if len(args.Key) > MaxKeySize || len(args.Value) > MaxValueSize {
 		reply.Code = CodeTooLarge
 		return nil
