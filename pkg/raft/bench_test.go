@@ -39,8 +39,8 @@ func startBenchCluster(b *testing.B, n int, storage func(i int) Storage, connect
 			Peers:              peers,
 			ApplyCh:            applyCh,
 			Storage:            storage(i),
-			ElectionTimeoutMin: 300 * time.Millisecond,
-			ElectionTimeoutMax: 600 * time.Millisecond,
+			ElectionTimeoutMin: time.Second, // generous: a benchmark saturates the CPU
+			ElectionTimeoutMax: 2 * time.Second,
 			HeartbeatInterval:  50 * time.Millisecond,
 			OnEvent: func(e Event) {
 				if e.Kind == EventRole && e.Role == Leader {
@@ -81,12 +81,14 @@ func (bc *benchCluster) consume(applyCh <-chan ApplyMsg) {
 	}
 }
 
-// waitApplied blocks until some node has applied index.
-func (bc *benchCluster) waitApplied(index int) {
+// waitApplied blocks until some node has applied index, and reports false
+// after five seconds: the entry was lost with a change of leader, which a
+// loaded machine can cause by delaying heartbeats.
+func (bc *benchCluster) waitApplied(index int) bool {
 	bc.mu.Lock()
 	if bc.applied >= index {
 		bc.mu.Unlock()
-		return
+		return true
 	}
 	ch, ok := bc.waiters[index]
 	if !ok {
@@ -94,7 +96,12 @@ func (bc *benchCluster) waitApplied(index int) {
 		bc.waiters[index] = ch
 	}
 	bc.mu.Unlock()
-	<-ch
+	select {
+	case <-ch:
+		return true
+	case <-time.After(5 * time.Second):
+		return false
+	}
 }
 
 // run has proposers propose b.N 16-byte commands in total, each waiting for
@@ -111,11 +118,10 @@ func (bc *benchCluster) run(b *testing.B, proposers int) {
 			defer wg.Done()
 			for issued.Add(1) <= int64(b.N) {
 				index, _, ok := leader.Start(command)
-				if !ok {
-					b.Error("leader lost leadership during the benchmark")
+				if !ok || !bc.waitApplied(index) {
+					b.Error("the leader changed during the benchmark (a loaded machine delays heartbeats); run it again")
 					return
 				}
-				bc.waitApplied(index)
 			}
 		}()
 	}

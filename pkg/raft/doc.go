@@ -70,6 +70,27 @@
 // leadership transfer (thesis §3.10), and an observer hook
 // ([Config.OnEvent]) for dashboards and narrated demos.
 //
+// # Figures
+//
+// Measured on 2 cores on 2026-11-29; the machine was shared with other
+// jobs, so each range spans several runs.
+//
+//   - Committed commands per second, 3 nodes in one process talking net/rpc
+//     over TCP on 127.0.0.1, 64 concurrent proposers, 16-byte commands, each
+//     proposer waiting for its command to be applied before the next:
+//     120,000 to 176,000/s with in-memory storage (159,000/s on an idle
+//     machine), the setup in which hashicorp/raft reaches about 130,000/s;
+//     about 20,000/s with FileStorage, where every batch is fsynced on each
+//     node before it counts; 156,000 to 182,000/s over pkg/netsim.
+//     go test -run '^$' -bench Commit_ -benchtime 3s ./pkg/raft
+//   - Failover, from the leader's crash to the first command committed by
+//     its successor, 3 nodes, election timeout 150-300ms, 1000 seeded
+//     trials in virtual time: p50 about 180ms, p99 about 420ms (target: under
+//     2 x 300ms). go test -run Failover -v ./pkg/raft -failover-trials=1000
+//   - Size: the core (raft.go, election.go, replication.go, log.go,
+//     apply.go, snapshot.go, transfer.go, events.go) is about 1,370 lines,
+//     comments and blank lines included.
+//
 // # Reading order
 //
 //  1. raft.go: the state, Config, New, Start, Stop.
