@@ -8,95 +8,26 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"distkit/pkg/pipenet"
 )
 
-// pipeNet is an in-memory network of net.Pipe connections, so that the
-// story can run inside a synctest bubble, where real sockets would stall the
-// fake clock.
-type pipeNet struct {
-	mu        sync.Mutex
-	next      int
-	listeners map[string]*pipeListener
-}
+// pipeNet is the in-memory network the tests run the story on, so that it
+// fits in a synctest bubble (see pkg/pipenet).
+type pipeNet struct{ *pipenet.Network }
 
-type pipeListener struct {
-	pn    *pipeNet
-	addr  pipeAddr
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
+func newPipeNet() *pipeNet { return &pipeNet{pipenet.New()} }
 
-type pipeAddr string
-
-func (a pipeAddr) Network() string { return "pipe" }
-func (a pipeAddr) String() string  { return string(a) }
-
-func (pn *pipeNet) network() network {
-	return network{listen: pn.listen, dial: pn.dial}
-}
-
-func (pn *pipeNet) listen(addr string) (net.Listener, error) {
-	pn.mu.Lock()
-	defer pn.mu.Unlock()
-	if strings.HasSuffix(addr, ":0") {
-		pn.next++
-		addr = fmt.Sprintf("pipe:%d", pn.next)
-	}
-	if _, taken := pn.listeners[addr]; taken {
-		return nil, fmt.Errorf("listen %s: address in use", addr)
-	}
-	l := &pipeListener{pn: pn, addr: pipeAddr(addr), conns: make(chan net.Conn), done: make(chan struct{})}
-	pn.listeners[addr] = l
-	return l, nil
-}
-
-func (pn *pipeNet) dial(addr string, timeout time.Duration) (net.Conn, error) {
-	pn.mu.Lock()
-	l := pn.listeners[addr]
-	pn.mu.Unlock()
-	if l == nil {
-		return nil, fmt.Errorf("dial %s: connection refused", addr)
-	}
-	client, server := net.Pipe()
-	select {
-	case l.conns <- server:
-		return client, nil
-	case <-l.done:
-		return nil, fmt.Errorf("dial %s: connection refused", addr)
-	}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error {
-	l.once.Do(func() {
-		close(l.done)
-		l.pn.mu.Lock()
-		delete(l.pn.listeners, string(l.addr))
-		l.pn.mu.Unlock()
-	})
-	return nil
-}
-
-func (l *pipeListener) Addr() net.Addr { return l.addr }
+func (pn *pipeNet) network() network { return network{listen: pn.Listen, dial: pn.Dial} }
 
 func TestStory_LeaderFailsOverAndLogsAgree(t *testing.T) {
 	for _, nodes := range []int{3, 5} {
 		t.Run(fmt.Sprintf("nodes=%d", nodes), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				pn := &pipeNet{listeners: make(map[string]*pipeListener)}
+				pn := newPipeNet()
 				var out strings.Builder
 				logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -130,7 +61,7 @@ func TestStory_RejectsBadClusterSize(t *testing.T) {
 func TestStory_GivesUpWithoutALeader(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// Every dial fails: no votes can be gathered, so no leader emerges.
-		nw := (&pipeNet{listeners: make(map[string]*pipeListener)}).network()
+		nw := newPipeNet().network()
 		nw.dial = func(addr string, timeout time.Duration) (net.Conn, error) {
 			return nil, errors.New("connection refused")
 		}
