@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"distkit/pkg/envflag"
 )
 
 func main() {
@@ -32,13 +34,29 @@ func main() {
 	flag.IntVar(&cfg.MaxClients, "max-clients", 15000, "connections served at once (mind ulimit -n)")
 	flag.IntVar(&cfg.QuietAbove, "quiet-above", 20, "rooms bigger than this `size` do not announce joins and leaves")
 	flag.DurationVar(&cfg.IdleTimeout, "idle", 5*time.Minute, "disconnect a TCP client silent this `long`")
+	logFormat := flag.String("log-format", "text", "log format: text or json (for containers)")
 	flag.Parse()
+	// In a container every flag can come from the environment:
+	// CHATROOM_MAX_CLIENTS=500 for -max-clients; the command line wins.
+	if err := envflag.Apply(flag.CommandLine, "CHATROOM", os.LookupEnv); err != nil {
+		fmt.Fprintln(os.Stderr, "chatroom:", err)
+		os.Exit(2)
+	}
 
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	switch *logFormat {
+	case "text":
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, opts))
+	case "json":
+		cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	default:
+		fmt.Fprintf(os.Stderr, "chatroom: -log-format %q: want text or json\n", *logFormat)
+		os.Exit(2)
+	}
 
 	var err error
 	if *demo || *tour {

@@ -34,6 +34,7 @@ func (s *server) routes() *http.ServeMux {
 		{"GET", "/healthz", http.HandlerFunc(s.healthz)},
 		{"GET", "/readyz", http.HandlerFunc(s.readyz)},
 		{"GET", "/debug/vars", http.HandlerFunc(s.debugVars)},
+		{"GET", "/metrics", http.HandlerFunc(s.prom.serve)},
 	}
 	mux := http.NewServeMux()
 	allowed := make(map[string][]string) // path -> methods, in table order

@@ -14,7 +14,13 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"distkit/pkg/envflag"
 )
+
+// envPrefix starts the environment variable of every flag (see
+// pkg/envflag).
+const envPrefix = "RESTDEMO"
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen on `host:port`")
@@ -25,7 +31,30 @@ func main() {
 	rate := flag.Float64("rate", 20, "requests per second allowed per client IP")
 	burst := flag.Int("burst", 40, "rate-limit bucket size per client IP")
 	drain := flag.Duration("drain", 5*time.Second, "how long to keep serving after readiness turns false on shutdown")
+	logFormat := flag.String("log-format", "text", "log format: text or json (one JSON object per line, for containers)")
+	storeKind := flag.String("store", "memory", "where tasks live: memory (this process; one replica only) or kv (the kvnode cluster in -kv-servers)")
+	kvServers := flag.String("kv-servers", "", "with -store kv: the kvnode cluster as `id=host:port,...`")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage of restdemo:\n")
+		flag.PrintDefaults()
+		fmt.Fprint(flag.CommandLine.Output(), envflag.Usage(envPrefix, "store", "kv-servers"))
+	}
 	flag.Parse()
+	// A container sets flags through its environment (env.go).
+	if err := envflag.Apply(flag.CommandLine, envPrefix, os.LookupEnv); err != nil {
+		fmt.Fprintln(os.Stderr, "restdemo:", err)
+		os.Exit(2)
+	}
+	if *logFormat != "text" && *logFormat != "json" {
+		fmt.Fprintf(os.Stderr, "restdemo: -log-format %q: want text or json\n", *logFormat)
+		os.Exit(2)
+	}
+	store, closeStore, err := openStore(*storeKind, *kvServers, time.Now) // kvstore.go
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "restdemo:", err)
+		os.Exit(2)
+	}
+	defer closeStore()
 
 	level := slog.LevelInfo
 	if *verbose {
@@ -35,18 +64,23 @@ func main() {
 	if *quiet {
 		logOut = io.Discard
 	}
-	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
+	var log *slog.Logger
+	if *logFormat == "json" {
+		log = slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level}))
+	} else {
+		log = slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
+	}
 
-	var err error
 	switch {
 	case *demo:
 		err = tour(os.Stdout, tcpNetwork())
 	default:
-		cfg := Config{Logger: log, RateLimit: *rate, RateBurst: *burst, DrainDelay: *drain}
+		cfg := Config{Logger: log, RateLimit: *rate, RateBurst: *burst, DrainDelay: *drain, Store: store}
 		err = serve(*addr, cfg, *bare)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "restdemo:", err)
+		closeStore()
 		os.Exit(1)
 	}
 }

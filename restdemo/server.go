@@ -26,6 +26,10 @@ type Config struct {
 	// host name would; empty means a random 8-hex-digit name.
 	InstanceID string
 
+	// Store keeps the tasks; nil is a new in-memory store. main passes the
+	// kvnode-backed one (kvstore.go) under -store kv.
+	Store taskStore
+
 	RequestTimeout time.Duration // deadline of each request's context (5s)
 	MaxBodyBytes   int64         // request body cap (64 KiB)
 
@@ -123,10 +127,11 @@ func (m *metrics) countResponse(status int) {
 type server struct {
 	cfg     Config
 	log     *slog.Logger
-	store   *store
+	store   taskStore
 	idem    *idemCache
 	limiter *limiter
 	metrics *metrics
+	prom    *promMetrics  // /metrics, by route; metrics.go
 	ready   atomic.Bool   // true while serving and not draining
 	drained chan struct{} // closed by run when the drain begins
 
@@ -141,11 +146,15 @@ func newServer(cfg Config) *server {
 	s := &server{
 		cfg:     cfg,
 		log:     cfg.Logger,
-		store:   newStore(cfg.Now),
+		store:   cfg.Store,
 		idem:    newIdemCache(cfg.IdempotencyTTL, cfg.MaxIdemKeys, cfg.Now),
 		limiter: newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.MaxClients, cfg.Now),
 		metrics: newMetrics(),
 		drained: make(chan struct{}),
+		prom:    newPromMetrics(),
+	}
+	if s.store == nil {
+		s.store = newStore(cfg.Now)
 	}
 	s.metrics.vars.Set("tasks", expvar.Func(func() any { return s.store.count() }))
 	s.metrics.vars.Set("rate_limit_clients", expvar.Func(func() any { return s.limiter.clients() }))
@@ -153,6 +162,7 @@ func newServer(cfg Config) *server {
 	s.mux = s.routes()
 	s.handler = chain(s.mux,
 		requestID(cfg.InstanceID),
+		observe(s.prom, s.mux), // metrics.go
 		accessLog(s.log, s.metrics),
 		recoverPanics(s.log, s.metrics),
 		rateLimit(s.limiter, s),

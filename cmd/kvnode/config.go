@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"distkit/pkg/envflag"
 )
 
 // defaultPeers is the cluster that `kvnode -local 3` starts and that kvctl
@@ -29,6 +31,7 @@ const httpPortOffset = 1000
 // config is a node's configuration, parsed from flags.
 type config struct {
 	ID     int
+	IDFrom string         // -id-from: a StatefulSet pod name whose ordinal gives ID
 	Listen string         // RPC listen address
 	Peers  map[int]string // every member, this node included, by Raft ID
 	Data   string         // directory of the file-backed Raft storage
@@ -48,6 +51,10 @@ type config struct {
 	LocalTemp bool // -local: data in a temporary directory
 }
 
+// envPrefix starts the environment variable of every flag: KVNODE_ID for
+// -id (see pkg/envflag).
+const envPrefix = "KVNODE"
+
 // parseFlags parses args (without the program name) into a config. Errors
 // and -h output go to stderr; the error is flag.ErrHelp for -h.
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -55,10 +62,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("kvnode", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&cfg.ID, "id", 0, "this node's Raft `ID`, one of the IDs in -peers (required)")
+	fs.StringVar(&cfg.IDFrom, "id-from", "", "without -id: take the ID from this `name`'s trailing ordinal plus one (kvnode-0 is 1), e.g. a StatefulSet pod's name")
 	fs.StringVar(&cfg.Listen, "listen", "", "RPC listen `address` (default: this node's address in -peers)")
 	peers := fs.String("peers", defaultPeers, "every member of the cluster, this node included, as `id=host:port,...`")
 	fs.StringVar(&cfg.Data, "data", "", "`directory` of the node's Raft storage (default ./data/node-ID)")
-	fs.StringVar(&cfg.HTTP, "http", "auto", "HTTP side port `address` for /healthz, /readyz, /status and /debug/vars; auto: the RPC port + 1000; off: none")
+	fs.StringVar(&cfg.HTTP, "http", "auto", "HTTP side port `address` for /healthz, /readyz, /status, /debug/vars and /metrics; auto: the RPC port + 1000; off: none")
 	fs.IntVar(&cfg.SnapshotBytes, "snapshot-bytes", 1<<20, "snapshot once this many `bytes` of commands were applied since the last one (0: never)")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", time.Second, "how long a request waits to commit; also bounds draining on shutdown")
 	fs.DurationVar(&cfg.ElectionTimeoutMin, "election-timeout", 150*time.Millisecond, "minimum election timeout; timeouts are drawn from [t, 2t)")
@@ -72,8 +80,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage:\n  kvnode -id N [-peers %s] [flags]\n  kvnode -local 3\n\nFlags:\n", defaultPeers)
 		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), envflag.Usage(envPrefix, "request-timeout", "id"))
 	}
 	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if err := envflag.Apply(fs, envPrefix, os.LookupEnv); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -95,6 +107,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 // resolve checks a single node's settings and fills in the defaults that
 // depend on other flags.
 func (c *config) resolve() error {
+	if c.ID == 0 && c.IDFrom != "" {
+		// A StatefulSet names its pods kvnode-0, kvnode-1, ...; Raft IDs
+		// start at 1.
+		i := strings.LastIndexByte(c.IDFrom, '-')
+		ordinal, err := strconv.Atoi(c.IDFrom[i+1:])
+		if err != nil || ordinal < 0 {
+			return fmt.Errorf("-id-from %q: want a name ending in -N, like kvnode-0", c.IDFrom)
+		}
+		c.ID = ordinal + 1
+	}
 	if c.ID <= 0 {
 		return errors.New("-id is required: a positive ID that appears in -peers")
 	}

@@ -90,6 +90,7 @@ type sidePort struct {
 	status func() status
 	ready  *readiness
 	vars   *expvar.Map // this node's variables; never published globally
+	rpcs   *rpcCounts  // Raft RPCs by method, for /metrics; nil reports none
 }
 
 func newSidePort(status func() status, ready *readiness) *sidePort {
@@ -104,6 +105,7 @@ func (p *sidePort) handler() http.Handler {
 	mux.HandleFunc("GET /readyz", p.readyz)
 	mux.HandleFunc("GET /debug/vars", p.debugVars)
 	mux.HandleFunc("GET /status", p.statusPage)
+	mux.HandleFunc("GET /metrics", p.metrics) // metrics.go
 	return mux
 }
 

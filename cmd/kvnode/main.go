@@ -14,7 +14,12 @@
 //
 // The side port (default: the RPC port + 1000; -http off disables it) serves
 // /healthz, /readyz (200 once a leader is known; ?wait=5s waits for it),
-// /status (JSON) and /debug/vars (this node's expvar map).
+// /status (JSON), /debug/vars (this node's expvar map) and /metrics (the
+// same numbers and Raft RPC counts in Prometheus's text format).
+//
+// Every flag has an environment variable for containers: KVNODE_ID for -id,
+// KVNODE_PEERS for -peers, KVNODE_LOG_FORMAT=json for JSON logs, and so on
+// (env.go). The Dockerfile and the Kubernetes manifests in deploy/ use them.
 //
 // SIGINT or SIGTERM drains the node: new requests are sent elsewhere,
 // in-flight ones finish (at most -request-timeout), the log is synced and

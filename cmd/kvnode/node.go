@@ -29,6 +29,7 @@ type node struct {
 	peers   []*raft.RPCPeer
 	kv      *kv.Server
 	ready   *readiness
+	rpcs    *rpcCounts // fed by the Raft event hook, read by /metrics
 
 	rpcLn   net.Listener
 	httpLn  net.Listener // nil when the side port is off
@@ -42,7 +43,7 @@ type node struct {
 // startNode listens, opens the storage (refusing corrupt data) and starts
 // serving. On error everything it opened is closed again.
 func startNode(cfg config, logger *slog.Logger) (_ *node, err error) {
-	n := &node{cfg: cfg, logger: logger.With("node", cfg.ID), ready: newReadiness(), conns: make(map[net.Conn]struct{})}
+	n := &node{cfg: cfg, logger: logger.With("node", cfg.ID), ready: newReadiness(), rpcs: newRPCCounts(), conns: make(map[net.Conn]struct{})}
 	var cleanup []func()
 	defer func() {
 		if err != nil {
@@ -98,6 +99,7 @@ func startNode(cfg config, logger *slog.Logger) (_ *node, err error) {
 			// Readiness waits on leadership news; the hook only
 			// wakes the waiters, so it never blocks the node.
 			OnEvent: func(e raft.Event) {
+				n.rpcs.observe(e)
 				switch e.Kind {
 				case raft.EventRole, raft.EventLeader, raft.EventCommit:
 					n.ready.changed()
@@ -124,8 +126,10 @@ func startNode(cfg config, logger *slog.Logger) (_ *node, err error) {
 	go n.acceptLoop(rpcServer)
 
 	if n.httpLn != nil {
+		side := newSidePort(n.status, n.ready)
+		side.rpcs = n.rpcs
 		n.httpSrv = &http.Server{
-			Handler:           newSidePort(n.status, n.ready).handler(),
+			Handler:           side.handler(),
 			ReadHeaderTimeout: 5 * time.Second,
 		}
 		n.wg.Add(1)

@@ -11,13 +11,15 @@ import (
 	"time"
 )
 
-// TestChallenge_CircuitBreaker checks the exercise "a circuit breaker per
-// backend": after 5 consecutive failures of an optional backend, the gateway
-// stops calling it for 10 seconds (open: answer partial at once), then lets
-// one trial request through (half-open); a success closes the breaker again.
+// TestChallenge_ResponseCache checks the exercise "response caching with
+// Cache-Control max-age": every backend marks its answers cacheable for 30
+// seconds (Cache-Control: max-age=30), and the gateway keeps each backend's
+// answer that long, so a second identical request within max-age reaches no
+// backend. Failed answers are never cached, and after max-age the backends
+// are asked again.
 //
-//	go test -tags challenge -run TestChallenge_CircuitBreaker ./restdemo/gateway
-func TestChallenge_CircuitBreaker(t *testing.T) {
+//	go test -tags challenge -run TestChallenge_ResponseCache ./restdemo/gateway
+func TestChallenge_ResponseCache(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys, err := start(newPipeNet().network(), nil, slog.New(slog.DiscardHandler))
 		if err != nil {
@@ -25,61 +27,53 @@ func TestChallenge_CircuitBreaker(t *testing.T) {
 		}
 		defer sys.stop()
 		hc := &http.Client{Transport: sys.tr}
-		get := func() (missing bool) {
+		get := func(path string) string {
 			t.Helper()
-			resp, err := hc.Get(sys.gatewayURL + "/products/42")
+			resp, err := hc.Get(sys.gatewayURL + path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != 200 {
-				t.Fatalf("got %d, want 200; body %s", resp.StatusCode, body)
+				t.Fatalf("GET %s: got %d, want 200; body %s", path, resp.StatusCode, body)
 			}
-			return resp.Header.Get("Cache-Control") == "no-store"
+			return string(body)
+		}
+		calls := func() [3]int64 {
+			return [3]int64{sys.catalog.calls.Load(), sys.inventory.calls.Load(), sys.reviews.calls.Load()}
 		}
 
-		sys.inventory.fail.Store(true)
-		for range 5 {
-			get()
+		first := get("/products/42")
+		if got, want := calls(), [3]int64{1, 1, 1}; got != want {
+			t.Fatalf("first request: backend calls (catalog, inventory, reviews) = %v, want %v", got, want)
 		}
-		if n := sys.inventory.calls.Load(); n != 5 {
-			t.Fatalf("after 5 requests: inventory called %d times, want 5", n)
-		}
-		// Open: the next requests do not reach inventory at all.
-		for range 20 {
-			if !get() {
-				t.Fatal("page is complete while inventory fails")
-			}
-		}
-		if n := sys.inventory.calls.Load(); n != 5 {
-			t.Errorf("breaker open: inventory called %d times in total, want still 5", n)
-		}
-		// Other backends are not affected.
-		if n := sys.reviews.calls.Load(); n != 25 {
-			t.Errorf("reviews called %d times, want 25 (one breaker per backend)", n)
-		}
-
-		// After the cooldown one trial goes through; it fails, so the
-		// breaker opens again.
 		time.Sleep(10 * time.Second)
-		get()
-		get()
-		if n := sys.inventory.calls.Load(); n != 6 {
-			t.Errorf("half-open after 10s: inventory called %d times in total, want 6 (one trial)", n)
+		second := get("/products/42")
+		if got, want := calls(), [3]int64{1, 1, 1}; got != want {
+			t.Errorf("same request 10s later, within max-age=30: backend calls = %v, want still %v (served from the cache)", got, want)
 		}
-
-		// The backend recovers: after the next cooldown the trial succeeds
-		// and the breaker closes.
-		sys.inventory.fail.Store(false)
-		time.Sleep(10 * time.Second)
-		for i := range 3 {
-			if get() {
-				t.Errorf("request %d after recovery: page is partial, want complete", i+1)
-			}
+		if second != first {
+			t.Errorf("cached page differs:\n got %s\nwant %s", second, first)
 		}
-		if n := sys.inventory.calls.Load(); n != 9 {
-			t.Errorf("closed again: inventory called %d times in total, want 9", n)
+		// Another product is another URL: a miss.
+		get("/products/43")
+		if got, want := calls(), [3]int64{2, 2, 2}; got != want {
+			t.Errorf("a different product: backend calls = %v, want %v", got, want)
+		}
+		// A failed answer is not cached: asked again on the next request.
+		sys.reviews.fail.Store(true)
+		get("/products/44")
+		get("/products/44")
+		if got := sys.reviews.calls.Load(); got != 4 {
+			t.Errorf("reviews failing: called %d times in total, want 4 (failures are not cached)", got)
+		}
+		sys.reviews.fail.Store(false)
+		// After max-age the entry is stale: the backends are asked again.
+		time.Sleep(25 * time.Second)
+		get("/products/42")
+		if got := sys.catalog.calls.Load(); got != 4 {
+			t.Errorf("35s after the first request (max-age=30): catalog called %d times in total, want 4", got)
 		}
 	})
 }

@@ -32,6 +32,7 @@
 //
 // # Reading order
 //
-// gateway.go (the fan-out and the assembly), backends.go (the three
+// gateway.go (the fan-out and the assembly), breaker.go (a circuit breaker
+// per backend, from distkit/pkg/breaker), backends.go (the three
 // services and their knobs), tour.go, main.go.
 package main

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"distkit/pkg/breaker"
 	"distkit/pkg/fanout"
 )
 
@@ -28,14 +29,15 @@ type Part struct {
 
 // Gateway serves GET /products/{id}. It is safe for concurrent use.
 type Gateway struct {
-	parts []Part
-	hc    *http.Client
-	log   *slog.Logger
+	parts    []Part
+	hc       *http.Client
+	log      *slog.Logger
+	breakers map[string]*breaker.Breaker // one per part, by name; see breaker.go
 }
 
 // NewGateway returns a gateway calling parts through hc.
 func NewGateway(parts []Part, hc *http.Client, log *slog.Logger) *Gateway {
-	return &Gateway{parts: parts, hc: hc, log: log}
+	return &Gateway{parts: parts, hc: hc, log: log, breakers: newBreakers(parts, log)}
 }
 
 // Handler returns the gateway's routes.
@@ -46,7 +48,7 @@ func (g *Gateway) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintln(w, `{"status":"ok"}`)
 	})
-	return mux
+	return traceRequests(g.log, mux) // traceparent.go
 }
 
 // fetched is what one backend call produced: a body or the reason for none.
@@ -74,7 +76,7 @@ func (g *Gateway) product(w http.ResponseWriter, r *http.Request) {
 		calls[i] = func(ctx context.Context) (fetched, error) {
 			ctx, cancel := context.WithTimeout(ctx, p.Timeout)
 			defer cancel()
-			return g.fetch(ctx, p.URL+"/"+p.Path+"/"+strconv.Itoa(id)), nil
+			return g.fetchGuarded(ctx, p.Name, p.URL+"/"+p.Path+"/"+strconv.Itoa(id)), nil
 		}
 	}
 	results, err := fanout.All(r.Context(), calls...)
@@ -117,6 +119,9 @@ func (g *Gateway) fetch(ctx context.Context, url string) fetched {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return fetched{err: err}
+	}
+	if tp := propagateTrace(ctx, req); tp != "" { // traceparent.go
+		g.log.Debug("backend call", "url", url, "traceparent", tp)
 	}
 	resp, err := g.hc.Do(req)
 	if err != nil {

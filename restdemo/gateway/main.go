@@ -12,18 +12,44 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"distkit/pkg/envflag"
 )
+
+// envPrefix starts the environment variable of every flag (see
+// pkg/envflag).
+const envPrefix = "GATEWAY"
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8081", "the gateway listens on `host:port`")
 	demo := flag.Bool("demo", false, "play the scripted tour and exit")
+	logFormat := flag.String("log-format", "text", "log format: text or json (one JSON object per line, for containers)")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage of gateway:\n")
+		flag.PrintDefaults()
+		fmt.Fprint(flag.CommandLine.Output(), envflag.Usage(envPrefix, "addr", "log-format"))
+	}
 	flag.Parse()
+	// A container sets flags through its environment (env.go).
+	if err := envflag.Apply(flag.CommandLine, envPrefix, os.LookupEnv); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	switch *logFormat {
+	case "text":
+	case "json":
+		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	default:
+		fmt.Fprintf(os.Stderr, "gateway: -log-format %q: want text or json\n", *logFormat)
+		os.Exit(2)
+	}
 
 	var err error
 	if *demo {
 		err = tour(os.Stdout, tcpNetwork())
 	} else {
-		err = serve(*addr, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+		err = serve(*addr, log)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
