@@ -3,7 +3,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"time"
 	"testing"
 )
 
@@ -68,5 +71,31 @@ func TestChallenge_MergePatch(t *testing.T) {
 	r = send(t, s, "POST", "/tasks/1", `{}`)
 	if allow := r.header.Get("Allow"); allow != "GET, HEAD, PUT, PATCH, DELETE" {
 		t.Errorf("Allow on /tasks/{id}: got %q, want GET, HEAD, PUT, PATCH, DELETE", allow)
+	}
+}
+
+// downStore is the in-memory store with a ping that fails, as a kv-backed
+// store's would while the kvnode cluster has no leader.
+type downStore struct{ *store }
+
+func (downStore) ping(ctx context.Context) error { return errors.New("no kv leader") }
+
+// TestChallenge_ReadyzChecksTheStore checks the exercise "Not ready without
+// a store": /readyz answers 503 while the store cannot serve, so that
+// Kubernetes takes the replica out of the Service instead of letting it
+// answer 500s.
+//
+//	go test -tags challenge -run TestChallenge_ReadyzChecksTheStore ./restdemo
+func TestChallenge_ReadyzChecksTheStore(t *testing.T) {
+	// Both servers are past start-up (run marks a server ready).
+	s := newTestServer(t, Config{Store: downStore{newStore(time.Now)}})
+	s.ready.Store(true)
+	healthy := newTestServer(t, Config{})
+	healthy.ready.Store(true)
+	if r := send(t, healthy, "GET", "/readyz", ""); r.status != 200 {
+		t.Fatalf("/readyz with the in-memory store: got %d, want 200", r.status)
+	}
+	if r := send(t, s, "GET", "/readyz", ""); r.status != 503 {
+		t.Fatalf("/readyz with a store whose ping fails: got %d, want 503; body %s", r.status, r.body)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+
+	"distkit/pkg/raft"
 )
 
 // TestChallengeReadyzApplyLag checks the exercise "Not ready while catching
@@ -40,4 +42,27 @@ func TestChallengeReadyzApplyLag(t *testing.T) {
 			t.Fatalf("/readyz?wait=5s after catching up to applied 4990, commit 5000: got %d, want 200", got)
 		}
 	})
+}
+
+// TestChallenge_ElectionsCounter checks the exercise "Count the elections":
+// /metrics carries kvnode_elections_total, the elections this node started
+// (each time it became a candidate), a counter an alert can watch: a
+// cluster that keeps electing is a cluster in trouble.
+//
+//	go test -tags challenge -run TestChallenge_ElectionsCounter ./cmd/kvnode
+func TestChallenge_ElectionsCounter(t *testing.T) {
+	f, _, _ := newFake()
+	f.set(func(s *status) { s.ID = 1 })
+	events := newRPCCounts()
+	for range 3 {
+		events.observe(raft.Event{Kind: raft.EventRole, Role: raft.Candidate})
+	}
+	events.observe(raft.Event{Kind: raft.EventRole, Role: raft.Leader})
+	sp := newSidePort(f.status, newReadiness())
+	sp.rpcs = events
+	got := parseExposition(t, serve(sp.handler(), "/metrics").Body.String())
+	const series = `kvnode_elections_total{node="1"}`
+	if v, ok := got[series]; !ok || v != 3 {
+		t.Fatalf("/metrics %s: got %v (present %v), want 3 after three candidacies", series, v, ok)
+	}
 }
