@@ -21,7 +21,7 @@ type Config struct {
 	Raft raft.Config
 
 	// MaxRaftState, if positive, makes the server snapshot its state once
-	// the commands applied since the last snapshot exceed this many bytes,
+	// the commands applied since the last snapshot reach this many bytes,
 	// so the Raft log stays bounded.
 	MaxRaftState int
 
@@ -87,8 +87,9 @@ type Server struct {
 	draining bool
 	inflight sync.WaitGroup
 
-	done chan struct{}
-	wg   sync.WaitGroup
+	done     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
 }
 
 // applied is what the apply loop tells a waiting handler: which command
@@ -148,11 +149,13 @@ func (s *Server) Register(srv interface{ RegisterName(string, any) error }) erro
 
 // Stop stops the Raft node and the server's goroutines. Handlers still
 // waiting answer CodeTimeout; the outcome of their commands is unknown and
-// the clerk will retry elsewhere.
+// the clerk will retry elsewhere. Safe to call twice.
 func (s *Server) Stop() {
-	s.rf.Stop()
-	close(s.done)
-	s.wg.Wait()
+	s.stopOnce.Do(func() {
+		s.rf.Stop()
+		close(s.done)
+		s.wg.Wait()
+	})
 }
 
 // Drain prepares the server to stop without failing a client: it turns
@@ -175,7 +178,7 @@ func (s *Server) Drain(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("kv: drain: requests still in flight: %w", ctx.Err())
 	}
-	if _, isLeader := s.rf.State(); isLeader {
+	if _, isLeader := s.rf.State(); isLeader && len(s.cfg.Raft.Peers) > 0 {
 		if err := s.rf.TransferLeadership(-1); err != nil && !errors.Is(err, raft.ErrNotLeader) {
 			return fmt.Errorf("kv: drain: %w", err)
 		}
@@ -236,6 +239,13 @@ func (s *Server) propose(op Op, args *Request, reply *Reply) error {
 		reply.Code = CodeTooLarge
 		return nil
 	}
+	// Every request names its client: the ID is how a retry is recognized
+	// and how a handler knows the entry at its index is its own (0 is the
+	// leader's own Tick).
+	if args.ClientID == 0 {
+		reply.Code = CodeInvalid
+		return nil
+	}
 	c := Command{
 		Op: op, Key: args.Key, Value: args.Value, Version: args.Version, Lease: args.Lease,
 		TTL: int64(args.TTL), ClientID: args.ClientID, Seq: args.Seq,
@@ -258,8 +268,8 @@ func (s *Server) propose(op Op, args *Request, reply *Reply) error {
 	timer := time.NewTimer(s.cfg.RequestTimeout)
 	defer timer.Stop()
 	select {
-	case a := <-ch:
-		if a.clientID != c.ClientID || a.seq != c.Seq {
+	case a, ok := <-ch:
+		if !ok || a.clientID != c.ClientID || a.seq != c.Seq {
 			// Another leader's entry took our index: ours was lost with
 			// the leadership. The client retries with the same Seq.
 			reply.Code = CodeWrongLeader

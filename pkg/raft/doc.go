@@ -55,6 +55,10 @@
 //   - Each outgoing RPC runs in its own goroutine and, when the reply comes
 //     back, re-checks that the term and role it was sent under still hold.
 //   - One applier goroutine sends committed entries to the service.
+//   - One syncer goroutine makes a leader's new entries durable, so that
+//     Start never waits for the disk.
+//   - With Config.OnEvent set, one more goroutine delivers events, so that
+//     a slow observer never blocks the node.
 //
 // This is the classic teaching shape. Production libraries often prefer a
 // pure state machine instead: etcd's raft package has no goroutines or
@@ -64,8 +68,8 @@
 //
 // Beyond Figure 2 this package has what a usable Raft needs: the fast
 // log backup that §5.3 sketches (a refused AppendEntries names the
-// conflicting term), many entries per AppendEntries with one message in
-// flight per follower, snapshots with InstallSnapshot (§7), a leader that
+// conflicting term), many entries per AppendEntries with one pipelined
+// message in flight per follower (heartbeats besides), snapshots with InstallSnapshot (§7), a leader that
 // syncs its own disk in parallel with its followers (thesis §10.2.1),
 // leadership transfer (thesis §3.10), and an observer hook
 // ([Config.OnEvent]) for dashboards and narrated demos.

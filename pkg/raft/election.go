@@ -42,6 +42,10 @@ func (n *Node) ticker() {
 		case <-n.tickNow:
 		}
 		n.mu.Lock()
+		if n.stopped { // Stop is waiting for us: start nothing new
+			n.mu.Unlock()
+			return
+		}
 		var wait time.Duration
 		if n.role == Leader {
 			n.broadcastHeartbeat()
@@ -160,7 +164,9 @@ func (n *Node) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) error
 		(args.LastLogTerm == n.log.lastTerm() && args.LastLogIndex >= n.log.lastIndex())
 	if (n.votedFor == noVote || n.votedFor == args.CandidateID) && upToDate {
 		n.votedFor = args.CandidateID
-		n.persistHardState()
+		if err := n.persistHardState(); err != nil {
+			return err // no reply: a vote not on disk could be cast twice
+		}
 		// Granting a vote resets the timer, so that a follower does not
 		// start a competing election while the candidate it backs wins.
 		n.resetElectionDeadline()

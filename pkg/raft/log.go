@@ -108,10 +108,3 @@ func (l *raftLog) compact(index int) {
 	entries[0] = Entry{Index: index, Term: term}
 	l.entries = append(entries, rest...)
 }
-
-// after returns a copy of the entries past the snapshot, for storage.
-func (l *raftLog) after() []Entry {
-	out := make([]Entry, len(l.entries)-1)
-	copy(out, l.entries[1:])
-	return out
-}

@@ -53,11 +53,12 @@ func DialPeerWith(addr string, timeout time.Duration, dial Dialer) *RPCPeer {
 // Call invokes serviceMethod on the peer and waits at most the timeout
 // (dial included) for the reply.
 func (p *RPCPeer) Call(serviceMethod string, args any, reply any) error {
+	deadline := time.Now().Add(p.timeout)
 	client, err := p.connect()
 	if err != nil {
 		return err
 	}
-	timer := time.NewTimer(p.timeout)
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	call := client.Go(serviceMethod, args, reply, make(chan *rpc.Call, 1))
 	select {

@@ -1,9 +1,5 @@
-// The node: Figure 2's state, the configuration, and the public API.
-//
-// Reading order for the rest of the package: election.go (RequestVote and
-// the ticker), replication.go (AppendEntries and commit), apply.go (the
-// applier), snapshot.go (compaction and InstallSnapshot), then persist.go
-// and filestorage.go for what survives a crash.
+// The node: Figure 2's state, the configuration, the public API, and the
+// syncer. doc.go gives the reading order for the rest of the package.
 
 package raft
 
@@ -74,8 +70,8 @@ type Config struct {
 	// [ElectionTimeoutMin, ElectionTimeoutMax). The heartbeat interval must
 	// be well below ElectionTimeoutMin or followers start needless elections.
 	ElectionTimeoutMin time.Duration // default 150ms
-	ElectionTimeoutMax time.Duration // default 300ms
-	HeartbeatInterval  time.Duration // default 50ms
+	ElectionTimeoutMax time.Duration // default 2 x ElectionTimeoutMin
+	HeartbeatInterval  time.Duration // default ElectionTimeoutMin / 3
 
 	// MaxEntriesPerAppend caps one AppendEntries message (default 1024).
 	MaxEntriesPerAppend int
@@ -87,7 +83,8 @@ type Config struct {
 
 const noVote = -1
 
-// ErrStopped is returned by RPC handlers of a node that has been stopped.
+// ErrStopped is returned by the RPC handlers of a node that has been
+// stopped, and by a TransferLeadership that Stop interrupted.
 var ErrStopped = errors.New("raft: node stopped")
 
 // Node is one Raft server. Its exported RPC handlers (RequestVote,
@@ -126,7 +123,8 @@ type Node struct {
 
 	// Volatile state on leaders (Figure 2), reinitialized by becomeLeader.
 	// matchIndex[p] <= nextIndex[p]-1 always; durableIndex is the leader's
-	// own matchIndex: the last index it has synced to its own storage.
+	// own matchIndex: the last index it has synced to its own storage (at
+	// election, its whole log, synced when it was appended as a follower).
 	nextIndex    map[int]int
 	matchIndex   map[int]int
 	durableIndex int
@@ -238,10 +236,11 @@ func (n *Node) Start(command []byte) (index, term int, isLeader bool) {
 	entry := Entry{Index: index, Term: term, Command: command}
 	n.log.entries = append(n.log.entries, entry)
 	if err := n.storage.Append([]Entry{entry}); err != nil {
+		n.log.entries = n.log.entries[:len(n.log.entries)-1]
 		n.mu.Unlock()
 		n.logger.Error("append to storage failed; stopping", "index", index, "err", err)
 		go n.Stop()
-		return index, term, true
+		return 0, term, false
 	}
 	n.logger.Debug("start", "index", index, "term", term)
 	// Replicate at once rather than at the next heartbeat; peers with a
@@ -270,6 +269,10 @@ func (n *Node) syncer() {
 		case <-n.syncNotify:
 		}
 		n.mu.Lock()
+		if n.stopped {
+			n.mu.Unlock()
+			return
+		}
 		if n.role != Leader {
 			n.mu.Unlock()
 			continue
@@ -343,12 +346,14 @@ func (n *Node) Stop() {
 // persistHardState saves currentTerm and votedFor. Figure 2: updated on
 // stable storage before responding to RPCs. A node that cannot persist must
 // not go on, so it stops itself.
-func (n *Node) persistHardState() {
+func (n *Node) persistHardState() error {
 	err := n.storage.SaveHardState(HardState{CurrentTerm: n.currentTerm, VotedFor: n.votedFor})
 	if err != nil {
 		n.logger.Error("persist term and vote failed; stopping", "err", err)
 		go n.Stop()
+		return fmt.Errorf("raft: node %d: persist term and vote: %w", n.id, err)
 	}
+	return nil
 }
 
 // resetElectionDeadline picks a fresh random election timeout (§5.2).

@@ -49,13 +49,18 @@ func (n *Node) broadcastHeartbeat() {
 // sendAppendEntries sends peer id everything from its nextIndex on, or a
 // snapshot if those entries are already compacted away. When pipelined is
 // true the message is the one tracked by inflight, and its reply sends the
-// next batch at once if more entries are waiting: that keeps one message in
-// flight per follower while Start calls pile up entries for the next one,
-// which is how many proposers share each round trip. Callers hold n.mu.
+// next batch at once if more entries are waiting: that keeps one pipelined
+// message in flight per follower (heartbeats go out besides) while Start
+// calls pile up entries for the next one, which is how many proposers
+// share each round trip. Callers hold n.mu.
 func (n *Node) sendAppendEntries(id int, pipelined bool) {
 	next := n.nextIndex[id]
 	if next <= n.log.snapshotIndex() {
-		n.sendInstallSnapshot(id)
+		// One snapshot at a time: a heartbeat must not resend it while
+		// the last copy is on its way. Its reply clears inflight.
+		if !n.inflight[id] {
+			n.sendInstallSnapshot(id)
+		}
 		return
 	}
 	prevTerm, _ := n.log.term(next - 1)
@@ -118,7 +123,8 @@ func (n *Node) appendEntries(id int, args *AppendEntriesArgs, pipelined bool) {
 			n.sendTimeoutNow(id) // caught up: hand over (transfer.go)
 		}
 	} else {
-		n.nextIndex[id] = n.backupNextIndex(&reply)
+		// A late refusal must not undo a later success.
+		n.nextIndex[id] = max(n.backupNextIndex(&reply), n.matchIndex[id]+1)
 	}
 	// Send again at once if the follower lacks entries, or has them but
 	// has not yet heard they are committed (its state machine would lag
@@ -180,13 +186,15 @@ func (n *Node) advanceCommitIndex() {
 // implementation"). The entries it accepts are on stable storage before it
 // replies.
 func (n *Node) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) error {
-	wrote, err := n.handleAppendEntries(args, reply)
-	if err != nil {
+	if err := n.handleAppendEntries(args, reply); err != nil {
 		return err
 	}
-	if wrote {
-		// Sync outside the mutex so that other RPCs and the applier carry
-		// on during the disk write; the reply waits for it.
+	if reply.Success {
+		// A success vouches for the whole log up to the last entry sent,
+		// including entries a concurrent AppendEntries appended and is
+		// still syncing, so every success waits for a Sync. It runs
+		// outside the mutex, so other RPCs and the applier carry on
+		// during the disk write; with nothing pending it returns at once.
 		if err := n.storage.Sync(); err != nil {
 			return fmt.Errorf("raft: node %d: sync log: %w", n.id, err)
 		}
@@ -194,19 +202,18 @@ func (n *Node) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply)
 	return nil
 }
 
-// handleAppendEntries does the work of AppendEntries under the mutex and
-// reports whether it wrote entries that still need a Sync.
-func (n *Node) handleAppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) (wrote bool, err error) {
+// handleAppendEntries does the work of AppendEntries under the mutex.
+func (n *Node) handleAppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.stopped {
-		return false, ErrStopped
+		return ErrStopped
 	}
 	n.emit(Event{Kind: EventReceive, Peer: args.LeaderID, RPC: "AppendEntries", Entries: len(args.Entries)})
 	reply.Term = n.currentTerm
 	// 1. Reply false if term < currentTerm: this is a deposed leader.
 	if args.Term < n.currentTerm {
-		return false, nil
+		return nil
 	}
 	// A current leader exists: stay or become its follower (a candidate in
 	// the same term has lost, §5.2), and do not start an election.
@@ -224,7 +231,7 @@ func (n *Node) handleAppendEntries(args *AppendEntriesArgs, reply *AppendEntries
 		skip := n.log.snapshotIndex() - args.PrevLogIndex
 		if skip >= len(args.Entries) {
 			reply.Success = true
-			return false, nil
+			return nil
 		}
 		args.Entries = args.Entries[skip:]
 		args.PrevLogIndex = n.log.snapshotIndex()
@@ -236,12 +243,12 @@ func (n *Node) handleAppendEntries(args *AppendEntriesArgs, reply *AppendEntries
 	prevTerm, ok := n.log.term(args.PrevLogIndex)
 	if !ok {
 		reply.ConflictIndex = n.log.lastIndex() + 1
-		return false, nil
+		return nil
 	}
 	if prevTerm != args.PrevLogTerm {
 		reply.ConflictTerm = prevTerm
 		reply.ConflictIndex = n.log.firstIndexOfTerm(args.PrevLogIndex, prevTerm)
-		return false, nil
+		return nil
 	}
 
 	// 3 and 4. Skip entries we already have; at the first conflict (same
@@ -255,9 +262,8 @@ func (n *Node) handleAppendEntries(args *AppendEntriesArgs, reply *AppendEntries
 		rest := args.Entries[i:]
 		n.log.truncateAndAppend(rest)
 		if err := n.storage.Append(rest); err != nil {
-			return false, fmt.Errorf("raft: node %d: append to storage: %w", n.id, err)
+			return fmt.Errorf("raft: node %d: append to storage: %w", n.id, err)
 		}
-		wrote = true
 		break
 	}
 
@@ -272,5 +278,5 @@ func (n *Node) handleAppendEntries(args *AppendEntriesArgs, reply *AppendEntries
 		}
 	}
 	reply.Success = true
-	return wrote, nil
+	return nil
 }

@@ -30,13 +30,19 @@ func (n *Node) Snapshot(index int, data []byte) {
 	if n.stopped || index <= n.log.snapshotIndex() || index > n.lastApplied {
 		return
 	}
-	n.log.compact(index)
-	n.snapshot = data
-	snap := Snapshot{Index: index, Term: n.log.snapshotTerm(), Data: data}
-	if err := n.storage.SaveSnapshot(snap, n.log.after()); err != nil {
-		n.logger.Error("save snapshot failed", "index", index, "err", err)
+	term, _ := n.log.term(index)
+	var keep []Entry
+	if n.log.lastIndex() > index {
+		keep = n.log.slice(index+1, n.log.lastIndex())
+	}
+	// Save first, then compact: see InstallSnapshot.
+	if err := n.storage.SaveSnapshot(Snapshot{Index: index, Term: term, Data: data}, keep); err != nil {
+		n.logger.Error("save snapshot failed; stopping", "index", index, "err", err)
+		go n.Stop()
 		return
 	}
+	n.log.compact(index)
+	n.snapshot = data
 	n.logger.Debug("snapshot", "index", index, "bytes", len(data))
 	n.emit(Event{Kind: EventSnapshot, Index: index})
 }
@@ -116,16 +122,19 @@ func (n *Node) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshot
 	// still good and we keep them; otherwise the whole log is superseded
 	// (Figure 13, steps 6 and 7).
 	var keep []Entry
-	if t, ok := n.log.term(args.LastIncludedIndex); ok && t == args.LastIncludedTerm {
-		n.log.compact(args.LastIncludedIndex)
-		keep = n.log.after()
-	} else {
-		n.log = newLog(args.LastIncludedIndex, args.LastIncludedTerm, nil)
+	if t, ok := n.log.term(args.LastIncludedIndex); ok && t == args.LastIncludedTerm && n.log.lastIndex() > args.LastIncludedIndex {
+		keep = n.log.slice(args.LastIncludedIndex+1, n.log.lastIndex())
 	}
+	// Save first and change memory only once the snapshot is on disk: a
+	// node whose memory ran ahead of its storage would restart as a
+	// different node. A node that cannot persist stops.
 	snap := Snapshot{Index: args.LastIncludedIndex, Term: args.LastIncludedTerm, Data: args.Data}
 	if err := n.storage.SaveSnapshot(snap, keep); err != nil {
+		n.logger.Error("save snapshot failed; stopping", "err", err)
+		go n.Stop()
 		return fmt.Errorf("raft: node %d: save snapshot: %w", n.id, err)
 	}
+	n.log = newLog(args.LastIncludedIndex, args.LastIncludedTerm, keep)
 	n.snapshot = args.Data
 	n.commitIndex = args.LastIncludedIndex
 	n.pendingSnapshot = &snap

@@ -37,8 +37,10 @@ type TimeoutNowReply struct {
 
 // TransferLeadership hands leadership to node target (-1: whichever
 // follower's log is most up to date) and returns once this node has
-// stepped down, or with ErrTransferTimeout after an election timeout. Start refuses commands meanwhile (thesis §3.10: new commands
-// would only be lost or delay the transfer).
+// stepped down, or with ErrTransferTimeout after an election timeout. It
+// returns ErrNotLeader on a node that does not lead, and ErrStopped if the
+// node is stopped meanwhile. Start refuses commands during the transfer
+// (thesis §3.10: new commands would only be lost or delay it).
 func (n *Node) TransferLeadership(target int) error {
 	n.mu.Lock()
 	if n.role != Leader || n.stopped {
@@ -54,7 +56,8 @@ func (n *Node) TransferLeadership(target int) error {
 	}
 	if n.transferDone != nil {
 		n.mu.Unlock()
-		return fmt.Errorf("raft: transfer leadership to %d: a transfer to %d is under way", target, n.transferTarget)
+		return fmt.Errorf("raft: transfer leadership to %d: a transfer to %d is under way",
+			target, n.transferTarget)
 	}
 	n.transferTarget = target
 	done := make(chan struct{})
