@@ -70,5 +70,7 @@
 //  1. command.go: what goes into the log, and its encoding.
 //  2. machine.go: the state machine, deduplication and leases.
 //  3. server.go: RPC handlers, the apply loop, snapshots.
-//  4. clerk.go: the client and its retry loop.
+//  4. lifecycle.go: draining and stopping a server, and its status.
+//  5. clerk.go: the client and its retry loop.
+//  6. shard.go: what the sharded store (pkg/shardkv) needs from this one.
 package kv
