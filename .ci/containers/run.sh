@@ -53,7 +53,7 @@ cleanup() {
 	set +e
 	for i in 1 2 3; do podman "${engine[@]}" rm -f -t 0 "$prefix-kv$i" >/dev/null 2>&1; done
 	for i in 1 2 3; do podman "${engine[@]}" volume rm -f "$prefix-kv$i" >/dev/null 2>&1; done
-	for img in kvnode restdemo gateway chatroom; do podman "${engine[@]}" rmi -f "localhost/$prefix-$img" >/dev/null 2>&1; done
+	for img in kvnode restdemo gateway chatroom raftlab; do podman "${engine[@]}" rmi -f "localhost/$prefix-$img" >/dev/null 2>&1; done
 	rm -rf "$tmp"
 }
 engine=()
@@ -111,14 +111,15 @@ build_image kvnode ./cmd/kvnode cmd/kvnode/Dockerfile
 build_image restdemo ./restdemo restdemo/Dockerfile
 build_image gateway ./restdemo/gateway restdemo/gateway/Dockerfile
 build_image chatroom ./chatroom chatroom/Dockerfile
+build_image raftlab ./cmd/raftlab cmd/raftlab/Dockerfile
 
 # Each image runs as a non-root user and starts its program (-h exits 0).
-for img in kvnode restdemo gateway chatroom; do
+for img in kvnode restdemo gateway chatroom raftlab; do
 	user=$(podman "${engine[@]}" image inspect --format '{{.Config.User}}' "localhost/$prefix-$img")
 	[ -n "$user" ] && [ "${user%%:*}" != 0 ] && [ "${user%%:*}" != root ] || fail "image $img runs as root (User=$user)"
 	podman "${engine[@]}" run --rm --network host "localhost/$prefix-$img" -h >/dev/null 2>&1 || fail "image $img: '$img -h' did not exit 0"
 done
-say "all four images start, as user 65532"
+say "all five images start, as user 65532"
 
 # --- a three-node cluster in containers ----------------------------------------
 CGO_ENABLED=0 go build -o "$tmp/kvctl" ./cmd/kvctl

@@ -44,6 +44,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"distkit/pkg/envflag"
 )
 
 func main() {
@@ -51,13 +53,31 @@ func main() {
 	script := flag.String("script", "", "play this scenario (see testdata/raftlab) and exit, non-zero if an expectation fails")
 	seed := flag.Uint64("seed", rand.Uint64()%1000, "seed for election timeouts and message loss")
 	verbose := flag.Bool("v", false, "also print each node's debug log on stderr")
+	logFormat := flag.String("log-format", "text", "log format on stderr: text or json (one JSON object per line, for containers)")
+	flag.Usage = func() {
+		flag.PrintDefaults()
+		fmt.Fprint(flag.CommandLine.Output(), envflag.Usage("RAFTLAB", "http", "seed"))
+	}
 	flag.Parse()
+	if err := envflag.Apply(flag.CommandLine, "RAFTLAB", os.LookupEnv); err != nil {
+		fmt.Fprintln(os.Stderr, "raftlab:", err)
+		os.Exit(2)
+	}
 
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	switch *logFormat {
+	case "text":
+	case "json":
+		handler = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	default:
+		fmt.Fprintf(os.Stderr, "raftlab: -log-format %q: want text or json\n", *logFormat)
+		os.Exit(2)
+	}
+	logger := slog.New(handler)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Stdout, *addr, *script, *seed, logger); err != nil {
