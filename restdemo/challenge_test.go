@@ -6,8 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"time"
 	"testing"
+	"time"
 )
 
 // TestChallenge_MergePatch checks the exercise "PATCH with JSON Merge Patch":
