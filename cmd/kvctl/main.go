@@ -10,6 +10,18 @@
 //	go run ./cmd/kvctl status
 //	go run ./cmd/kvctl bench -clients 64 -duration 10s
 //
+// With -shards it talks to the sharded store instead: get, put, append,
+// cas and del go to the group that owns the key's shard (shards.go), and
+// join, leave, move and config change or show the controller's
+// configurations:
+//
+//	go run ./cmd/kvctl -shards -controller 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003 \
+//	    join 100 1=127.0.0.1:7101,2=127.0.0.1:7102,3=127.0.0.1:7103
+//	go run ./cmd/kvctl -shards -controller 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003 put x 1
+//	go run ./cmd/kvctl -shards -controller 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003 config
+//
+// cmd/kvnode's package doc shows how to start such a cluster.
+//
 // With no -servers it uses the cluster that `kvnode -local 3` starts. Bad
 // usage exits 2; an operation that fails, or a cluster that does not answer,
 // exits 1 with a message naming what was tried.
@@ -38,6 +50,7 @@ const defaultServers = "1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003"
 const httpPortOffset = 1000
 
 const usage = `Usage: kvctl [-servers 1=host:port,...] [-timeout 5s] COMMAND ARGS
+       kvctl -shards -controller 1=host:port,... [-timeout 5s] COMMAND ARGS
 
 Commands:
   get KEY                 print KEY's value
@@ -53,6 +66,13 @@ Commands:
   bench [-clients 64] [-duration 10s] [-keys 1000] [-value-size 16] [-read-ratio 0.5]
                           concurrent load; prints ops/s and latency percentiles
 
+Sharded store (-shards -controller ...): get, put, append, cas and del as above, and
+  join GID id=host:port,... [GID ...]
+                          add replica groups (their kvnode -peers lists) and rebalance
+  leave GID [GID...]      remove groups; their shards move to the others
+  move SHARD GID          give one shard (0 to 15) to a group
+  config [N]              show configuration N (default: the latest)
+
 Flags:
 `
 
@@ -60,6 +80,9 @@ Flags:
 type options struct {
 	servers map[int]string
 	timeout time.Duration
+
+	shards     bool           // -shards: the sharded store (shards.go)
+	controller map[int]string // -shards: the shard controller's nodes
 }
 
 // usageError is bad usage: exit status 2 and the usage text.
@@ -106,6 +129,12 @@ func globalFlags(opts *options, servers *string) *flag.FlagSet {
 	fs := flag.NewFlagSet("kvctl", flag.ContinueOnError)
 	fs.StringVar(servers, "servers", defaultServers, "the cluster's nodes as `id=host:port,...`")
 	fs.DurationVar(&opts.timeout, "timeout", 5*time.Second, "give up on one operation after this long")
+	fs.BoolVar(&opts.shards, "shards", false, "talk to the sharded store (needs -controller); -servers is then unused")
+	fs.Func("controller", "with -shards: the shard controller's nodes as `id=host:port,...`", func(s string) error {
+		var err error
+		opts.controller, err = parseServers(s)
+		return err
+	})
 	return fs
 }
 
@@ -131,6 +160,9 @@ func parseGlobal(args []string, stderr io.Writer) (options, string, []string, er
 	if opts.servers, err = parseServers(servers); err != nil {
 		return opts, "", nil, usagef("-servers: %v", err)
 	}
+	if err := checkShardFlags(opts); err != nil {
+		return opts, "", nil, err
+	}
 	if fs.NArg() == 0 {
 		return opts, "", nil, usagef("no command")
 	}
@@ -139,6 +171,9 @@ func parseGlobal(args []string, stderr io.Writer) (options, string, []string, er
 
 // dispatch runs one command.
 func dispatch(ctx context.Context, opts options, cmd string, args []string, stdout, stderr io.Writer) error {
+	if opts.shards || shardOnly[cmd] {
+		return dispatchShards(ctx, opts, cmd, args, stdout)
+	}
 	switch cmd {
 	case "get", "put", "append", "cas", "del":
 		op, err := parseOp(cmd, args)

@@ -26,6 +26,7 @@ import (
 // cluster is a set of kvnode processes on free local ports.
 type cluster struct {
 	peers string         // the -peers flag
+	extra []string       // more flags for every node (-shards, -gid, ...)
 	rpc   map[int]string // RPC address by ID
 	http  map[int]string // side port by ID
 	data  map[int]string
@@ -39,10 +40,11 @@ type process struct {
 	exited chan struct{} // closed once the process is reaped
 }
 
-func startCluster(t *testing.T, ctx context.Context, n int) *cluster {
+// startCluster starts n nodes, each given the flags extra besides its own.
+func startCluster(t *testing.T, ctx context.Context, n int, extra ...string) *cluster {
 	t.Helper()
 	ports := freePorts(t, 2*n)
-	c := &cluster{rpc: map[int]string{}, http: map[int]string{}, data: map[int]string{}, nodes: map[int]*process{}}
+	c := &cluster{extra: extra, rpc: map[int]string{}, http: map[int]string{}, data: map[int]string{}, nodes: map[int]*process{}}
 	var peers []string
 	for id := 1; id <= n; id++ {
 		c.rpc[id] = fmt.Sprintf("127.0.0.1:%d", ports[2*id-2])
@@ -72,8 +74,9 @@ func (c *cluster) start(t *testing.T, ctx context.Context, id int) {
 func (c *cluster) launch(t *testing.T, id int) {
 	t.Helper()
 	p := &process{out: newWatchWriter(t.Output(), fmt.Sprintf("node-%d | ", id), "serving"), exited: make(chan struct{})}
-	p.cmd = exec.Command(kvnodeBin, "-id", strconv.Itoa(id), "-peers", c.peers, "-data", c.data[id],
-		"-http", c.http[id], "-snapshot-bytes", "2048")
+	args := []string{"-id", strconv.Itoa(id), "-peers", c.peers, "-data", c.data[id],
+		"-http", c.http[id], "-snapshot-bytes", "2048"}
+	p.cmd = exec.Command(kvnodeBin, append(args, c.extra...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start node %d: %v", id, err)

@@ -46,6 +46,10 @@ type config struct {
 	Verbose   bool
 	LogFormat string
 
+	Shards     bool           // -shards: serve a shardkv group instead of a kv.Server (shards.go)
+	GID        int            // -shards: this node's replica group
+	Controller map[int]string // -shards: the controller cluster's members
+
 	Local     int  // -local N: run N child nodes instead of one node
 	BasePort  int  // -local: the first child's RPC port
 	LocalTemp bool // -local: data in a temporary directory
@@ -74,11 +78,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.PeerTimeout, "peer-timeout", 500*time.Millisecond, "timeout of one RPC to a peer, dial included")
 	fs.BoolVar(&cfg.Verbose, "v", false, "debug logs: every election step and RPC")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&cfg.Shards, "shards", false, "serve one replica group of the sharded store (pkg/shardkv) instead of the plain store; needs -gid and -controller")
+	fs.IntVar(&cfg.GID, "gid", 0, "with -shards: this node's replica group `ID` (positive); -peers lists the group's members")
+	controller := fs.String("controller", "", "with -shards: the shard controller, a plain kvnode cluster, as `id=host:port,...`")
 	fs.IntVar(&cfg.Local, "local", 0, "start a local cluster of `N` child nodes on 127.0.0.1 and supervise them")
 	fs.IntVar(&cfg.BasePort, "base-port", 7001, "with -local: RPC port of node 1 (node i gets base+i-1, HTTP base+i-1+1000)")
 	fs.BoolVar(&cfg.LocalTemp, "local-tmp", false, "with -local: keep data in a temporary directory, removed on exit")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage:\n  kvnode -id N [-peers %s] [flags]\n  kvnode -local 3\n\nFlags:\n", defaultPeers)
+		fmt.Fprintf(fs.Output(), "Usage:\n  kvnode -id N [-peers %s] [flags]\n  kvnode -local 3\n  kvnode -shards -gid G -controller 1=host:port,... -id N -peers ...\n\nFlags:\n", defaultPeers)
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), envflag.Usage(envPrefix, "request-timeout", "id"))
 	}
@@ -95,11 +102,17 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return cfg, fmt.Errorf("-log-format %q: want text or json", cfg.LogFormat)
 	}
 	if cfg.Local != 0 {
+		if err := cfg.validateShards(*controller); err != nil {
+			return cfg, err
+		}
 		return cfg, validateLocal(cfg)
 	}
 	var err error
 	if cfg.Peers, err = parsePeers(*peers); err != nil {
 		return cfg, fmt.Errorf("-peers: %w", err)
+	}
+	if err := cfg.validateShards(*controller); err != nil {
+		return cfg, err
 	}
 	return cfg, cfg.resolve()
 }

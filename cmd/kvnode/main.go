@@ -26,6 +26,32 @@
 // closed, and the exit status is 0. A node killed with SIGKILL loses no
 // acknowledged write: a reply is sent only once its entry is on a majority's
 // disks. A node whose data files are damaged refuses to start, naming the file.
+//
+// # Sharded mode
+//
+// With -shards a node serves one replica group of the sharded store
+// (pkg/shardkv) instead of the plain store (shards.go). The shard controller is
+// an ordinary kvnode cluster, started without -shards; each group is a cluster
+// of -shards nodes with its own -peers, a -gid, and -controller naming the
+// controller's nodes. A group serves nothing until it joins:
+//
+//	go run ./cmd/kvnode -local 3 -local-tmp      # the controller (ports 7001-7003), in one terminal
+//	for i in 1 2 3; do                           # group 100 (ports 7101-7103), in another
+//	  go run ./cmd/kvnode -shards -gid 100 -controller 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003 \
+//	    -id $i -peers 1=127.0.0.1:7101,2=127.0.0.1:7102,3=127.0.0.1:7103 -data data/g100-$i &
+//	done
+//	go run ./cmd/kvctl -shards -controller 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003 \
+//	  join 100 1=127.0.0.1:7101,2=127.0.0.1:7102,3=127.0.0.1:7103
+//	go run ./cmd/kvctl -shards -controller 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003 put x 1
+//
+// A second group (say 200 on 7201-7203) joins the same way, and the shards
+// rebalance between the two. A group reaches the controller with a kv.Clerk and
+// the other groups' servers, from which it pulls the shards it gains, through
+// raft.DialPeer. Storage, the side port and signals work as in the plain mode,
+// except that /status counts the keys of every shard the replica holds and
+// draining only hands leadership over: the sharded server has no way to
+// refuse new requests or wait for those in flight, which answer "wrong leader"
+// or time out and are retried by their clerks. -local and -shards do not mix.
 package main
 
 import (
@@ -80,6 +106,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		http = "off"
 	}
 	logger.Info("listening", "rpc", n.rpcLn.Addr().String(), "http", http, "data", cfg.Data, "peers", idList(cfg.Peers))
+	if cfg.Shards {
+		logger.Info("sharded mode", "gid", cfg.GID, "controller", addrList(cfg.Controller))
+	}
 	logger.Info("serving; press Ctrl-C to stop")
 
 	<-ctx.Done()

@@ -27,7 +27,7 @@ type node struct {
 	logger  *slog.Logger
 	storage *raft.FileStorage
 	peers   []*raft.RPCPeer
-	kv      *kv.Server
+	kv      replica // a *kv.Server, or a *shardReplica under -shards
 	ready   *readiness
 	rpcs    *rpcCounts // fed by the Raft event hook, read by /metrics
 
@@ -38,6 +38,15 @@ type node struct {
 	mu    sync.Mutex
 	conns map[net.Conn]struct{} // accepted RPC connections still open
 	wg    sync.WaitGroup        // the accept loop, one goroutine per connection, the HTTP server
+}
+
+// replica is what a node needs of the state machine it serves: the plain
+// store's *kv.Server, or a sharded group's replica (shards.go).
+type replica interface {
+	Register(srv interface{ RegisterName(string, any) error }) error
+	Drain(ctx context.Context) error
+	Stop()
+	Status() kv.Status
 }
 
 // startNode listens, opens the storage (refusing corrupt data) and starts
@@ -85,31 +94,36 @@ func startNode(cfg config, logger *slog.Logger) (_ *node, err error) {
 	}
 	cleanup = append(cleanup, n.closePeers)
 
-	// kv.NewServer starts the Raft node, which loads the storage: a
-	// damaged file fails here, with an error naming it, and the node
-	// never serves.
-	n.kv, err = kv.NewServer(kv.Config{
-		Raft: raft.Config{
-			ID:                 cfg.ID,
-			Peers:              peers,
-			Storage:            n.storage,
-			ElectionTimeoutMin: cfg.ElectionTimeoutMin,
-			ElectionTimeoutMax: 2 * cfg.ElectionTimeoutMin,
-			HeartbeatInterval:  cfg.HeartbeatInterval,
-			// Readiness waits on leadership news; the hook only
-			// wakes the waiters, so it never blocks the node.
-			OnEvent: func(e raft.Event) {
-				n.rpcs.observe(e)
-				switch e.Kind {
-				case raft.EventRole, raft.EventLeader, raft.EventCommit:
-					n.ready.changed()
-				}
-			},
+	// kv.NewServer (shardkv.NewServer under -shards) starts the Raft
+	// node, which loads the storage: a damaged file fails here, with an
+	// error naming it, and the node never serves.
+	raftCfg := raft.Config{
+		ID:                 cfg.ID,
+		Peers:              peers,
+		Storage:            n.storage,
+		ElectionTimeoutMin: cfg.ElectionTimeoutMin,
+		ElectionTimeoutMax: 2 * cfg.ElectionTimeoutMin,
+		HeartbeatInterval:  cfg.HeartbeatInterval,
+		// Readiness waits on leadership news; the hook only
+		// wakes the waiters, so it never blocks the node.
+		OnEvent: func(e raft.Event) {
+			n.rpcs.observe(e)
+			switch e.Kind {
+			case raft.EventRole, raft.EventLeader, raft.EventCommit:
+				n.ready.changed()
+			}
 		},
-		MaxRaftState:   cfg.SnapshotBytes,
-		RequestTimeout: cfg.RequestTimeout,
-		Logger:         logger,
-	})
+	}
+	if cfg.Shards {
+		n.kv, err = startShardReplica(cfg, raftCfg, logger)
+	} else {
+		n.kv, err = kv.NewServer(kv.Config{
+			Raft:           raftCfg,
+			MaxRaftState:   cfg.SnapshotBytes,
+			RequestTimeout: cfg.RequestTimeout,
+			Logger:         logger,
+		})
+	}
 	if err != nil {
 		if errors.Is(err, raft.ErrCorrupt) {
 			return nil, fmt.Errorf("refusing to start on damaged storage in %s (restore it from a backup, or replace this node): %w", cfg.Data, err)
