@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // op names an operation of the log.
@@ -79,6 +80,10 @@ const (
 
 // encode appends the command's binary form to buf.
 func (c *command) encode(buf []byte) []byte {
+	// Size the buffer once: a Produce command carries a whole batch, and
+	// letting append grow the buffer would copy the batch several times.
+	buf = slices.Grow(buf, 1+len(c.Topic)+len(c.Group)+len(c.Member)+len(c.Reason)+len(c.Batch)+
+		5*binary.MaxVarintLen64+len(c.ints())*binary.MaxVarintLen64)
 	buf = append(buf, byte(c.Op))
 	for _, s := range []string{c.Topic, c.Group, c.Member, c.Reason} {
 		buf = appendBytes(buf, s)

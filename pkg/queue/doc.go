@@ -105,26 +105,40 @@
 // go test -bench ProduceConsume -benchtime 300000x -cpu 2 ./pkg/queue
 // (2 cores, 2026-11-29, in-memory Raft storage, 128-byte messages, 4
 // partitions, 256 concurrent senders over 4 producers, one long-polling
-// consumer per partition; the machine was shared with other jobs, load
-// average given with each figure):
+// consumer per partition; the machine was shared with other jobs, so each
+// figure comes with the load average while it was measured):
 //
-//	3 nodes, batching on:   48,700-82,100 msgs/s, p50 1.8-2.5 ms, p99 28-70 ms   (load 6.6-8.0)
-//	1 node, batching on:    166,200 msgs/s,       p50 1.1 ms,     p99 13 ms      (load 6.6-8.0)
-//	3 nodes, no batching:   6,300 msgs/s,         p50 31 ms,      p99 189 ms     (load 6.6-8.0)
+//	3 nodes, batching on:   116,200-136,300 msgs/s, p50 1.5-1.7 ms, p99 8-11 ms   (load 1.3-1.5)
+//	                         80,700-134,000 msgs/s, p50 1.4-2.7 ms, p99 8-28 ms   (load 2.2-3.3)
+//	1 node, batching on:    211,500-251,600 msgs/s, p50 0.9-1.0 ms, p99 6-8 ms    (load 2.9-3.2)
+//	3 nodes, no batching:     9,300 msgs/s,         p50 26 ms,      p99 53 ms     (load 2.6-2.9)
 //
 // Batching is worth a factor of ten: a log entry costs a replication round
-// whatever its size. The 3-node figure is below the 200k msgs/s target; the
-// profile shows a quarter of the time in growing partition slices (each
-// replica copies its messages as a partition grows) and a fifth in socket
-// system calls, on a machine whose other jobs held most of both cores.
+// whatever its size. The 3-node figure is still below the 200k msgs/s
+// target. Run back to back with the previous version, which kept each
+// partition in one growing slice, it went from 96,100-104,200 to
+// 116,200-124,800 msgs/s at load 1.3-1.5 and from 65,600-73,500 to
+// 80,700-134,000 at load 2.2-3.3, with p99 latency cut by half or more;
+// the 1-node figure went from 164,200-186,100 to 211,500-251,600. That
+// version's profile spent about a fifth of the CPU copying partitions as
+// they grew (see partition.go). What is left is mostly net/rpc: gob
+// encoding and socket system calls for AppendEntries, Produce and Fetch.
+// The CPUs are not saturated (about 1.2 of the 2 cores busy), so the
+// limit is the round trip: each of the 256 senders waits for its message
+// to commit before sending the next, and each producer has one batch in
+// flight (its sequence numbers demand it). By Little's law 136,000 msgs/s
+// with 256 in flight means 1.9 ms per message on average; 200,000 would
+// need 1.3 ms. The producer yields before sealing a batch so
+// that senders released by the last reply can join (see producer.go).
 //
 // # Reading order
 //
 //  1. message.go: messages and the batch format (wire, log and fetch).
 //  2. command.go: what goes into the log, and its encoding.
-//  3. machine.go: topics, partitions, retention, the idempotent producer.
-//  4. groups.go: consumer groups, generations, expiry, lag.
-//  5. workqueue.go: leases, redelivery, dead letters.
-//  6. server.go and handlers.go: the apply loop, RPC handlers, long polls.
-//  7. client.go, producer.go, consumer.go: the client side.
+//  3. machine.go: topics, retention limits, the idempotent producer.
+//  4. partition.go: how a partition stores its messages, in chunks.
+//  5. groups.go: consumer groups, generations, expiry, lag.
+//  6. workqueue.go: leases, redelivery, dead letters.
+//  7. server.go and handlers.go: the apply loop, RPC handlers, long polls.
+//  8. client.go, producer.go, consumer.go: the client side.
 package queue

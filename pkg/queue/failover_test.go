@@ -238,10 +238,16 @@ func TestFetch_LongPollWakesOnProduce(t *testing.T) {
 		cl := c.client()
 		mustCreate(t, cl, "t", TopicConfig{})
 		ctx := context.Background()
+		produced := make(chan struct{})
 		go func() {
+			defer close(produced)
 			time.Sleep(10 * time.Millisecond)
 			cl.Produce(ctx, "t", Message{Value: []byte("hi")})
 		}()
+		// The fetch may return before the produce has its reply: wait for
+		// it before the cluster stops (deferred calls run last first), or
+		// it is left blocked in the bubble.
+		defer func() { <-produced }()
 		start := time.Now()
 		got, err := cl.Fetch(ctx, "t", map[int]int64{0: 0}, 10, 45*time.Millisecond)
 		if err != nil || len(got) != 1 {

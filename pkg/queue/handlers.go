@@ -192,7 +192,7 @@ func (s *Server) Fetch(args *Request, reply *Reply) error {
 		if !s.leading(reply) {
 			return nil
 		}
-		found := make([][]Message, len(args.Partitions))
+		found := make([][][]Message, len(args.Partitions)) // per partition, runs of messages
 		total := 0
 		s.mu.Lock()
 		for i, p := range args.Partitions {
@@ -201,11 +201,13 @@ func (s *Server) Fetch(args *Request, reply *Reply) error {
 					break
 				}
 			}
-			found[i], _, reply.Code = s.m.read(args.Topic, p, args.Offsets[i], maxMsgs)
+			found[i], reply.Code = s.m.read(args.Topic, p, args.Offsets[i], maxMsgs)
 			if reply.Code != CodeOK {
 				break
 			}
-			total += len(found[i])
+			for _, run := range found[i] {
+				total += len(run)
+			}
 		}
 		changed := s.watchLocked(args.Topic)
 		s.mu.Unlock()
@@ -216,8 +218,8 @@ func (s *Server) Fetch(args *Request, reply *Reply) error {
 			// Stored messages never change, so encoding them outside the
 			// lock is safe.
 			reply.Records = make([][]byte, len(found))
-			for i, msgs := range found {
-				reply.Records[i] = encodeFetched(nil, msgs)
+			for i, runs := range found {
+				reply.Records[i] = encodeFetched(nil, runs...)
 			}
 			return nil
 		}

@@ -7,7 +7,8 @@
 // command.Now, the proposing leader's clock; the machine's clock is the
 // largest Now applied so far, so it never runs backwards. (The clock and
 // the producer table follow pkg/kv's machine.go.) Consumer groups live in
-// groups.go, the work queue in workqueue.go.
+// groups.go, the work queue in workqueue.go, the storage of a partition's
+// messages in partition.go.
 
 package queue
 
@@ -95,20 +96,6 @@ type topic struct {
 	Parts  []*partition
 	NextRR int64 // round-robin counter for messages without a key
 }
-
-// partition is an append-only sequence of messages. Msgs[i] has offset
-// Base+i; messages below Base were dropped by retention. The work-queue
-// fields say which messages Receive handed out (see workqueue.go).
-type partition struct {
-	Base  int64
-	Msgs  []Message
-	Bytes int64 // sum of the sizes of Msgs
-
-	Next    int64               // work queue: the first offset Receive never delivered
-	Pending map[int64]*delivery // work queue: delivered, not yet acknowledged
-}
-
-func (p *partition) end() int64 { return p.Base + int64(len(p.Msgs)) }
 
 // producer remembers an idempotent producer's last batch and its result,
 // so a retried batch is answered from memory instead of written twice.
@@ -263,61 +250,33 @@ func (t *topic) wouldOverflow(msgs []Message) string {
 		size[msgs[i].Partition] += int64(msgs[i].size())
 	}
 	for i, p := range t.Parts {
-		if cfg := t.Config; (cfg.MaxMessages > 0 && int64(len(p.Msgs))+count[i] > cfg.MaxMessages) ||
+		if cfg := t.Config; (cfg.MaxMessages > 0 && p.len()+count[i] > cfg.MaxMessages) ||
 			(cfg.MaxBytes > 0 && p.Bytes+size[i] > cfg.MaxBytes) {
 			return fmt.Sprintf("partition %d holds %d messages, %d bytes (limits %d, %d)",
-				i, len(p.Msgs), p.Bytes, cfg.MaxMessages, cfg.MaxBytes)
+				i, p.len(), p.Bytes, cfg.MaxMessages, cfg.MaxBytes)
 		}
 	}
 	return ""
 }
 
-// append stores msg at the end of p and returns where.
-func (p *partition) append(msg Message) Position {
-	msg.Offset = p.end()
-	p.Msgs = append(p.Msgs, msg)
-	p.Bytes += int64(msg.size())
-	return Position{Partition: msg.Partition, Offset: msg.Offset}
-}
-
-// enforceLimits drops the oldest messages while p is over its limits (a
-// DiscardNew partition never is: produce refused the batch), and with
-// DeleteAcked also the prefix the work queue has finished with.
-func (p *partition) enforceLimits(cfg TopicConfig) {
-	for len(p.Msgs) > 0 {
-		over := (cfg.MaxMessages > 0 && int64(len(p.Msgs)) > cfg.MaxMessages) ||
-			(cfg.MaxBytes > 0 && p.Bytes > cfg.MaxBytes)
-		done := cfg.DeleteAcked && p.Base < p.Next && p.Pending[p.Base] == nil
-		if !over && !done {
-			break
-		}
-		p.Bytes -= int64(p.Msgs[0].size())
-		p.Msgs[0] = Message{} // let the collector have it
-		p.Msgs = p.Msgs[1:]
-		delete(p.Pending, p.Base) // a dropped message cannot be redelivered
-		p.Base++
-	}
-	p.Next = max(p.Next, p.Base)
-}
-
 // read returns up to max messages of partition from offset on (from the
-// oldest kept one if offset was dropped), and the partition's end offset.
-// The messages are shared with the machine and must not be modified.
-func (m *machine) read(topicName string, partition int, offset int64, maxMsgs int) ([]Message, int64, Code) {
+// oldest kept one if offset was dropped), as runs of consecutive messages
+// (see partition.slice). The messages are shared with the machine and must
+// not be modified.
+func (m *machine) read(topicName string, partition int, offset int64, maxMsgs int) ([][]Message, Code) {
 	t := m.Topics[topicName]
 	if t == nil {
-		return nil, 0, CodeUnknownTopic
+		return nil, CodeUnknownTopic
 	}
 	if partition < 0 || partition >= len(t.Parts) {
-		return nil, 0, CodeInvalid
+		return nil, CodeInvalid
 	}
 	p := t.Parts[partition]
 	if offset < 0 || offset > p.end() {
-		return nil, p.end(), CodeOutOfRange
+		return nil, CodeOutOfRange
 	}
-	i := max(offset, p.Base) - p.Base
-	j := min(int64(len(p.Msgs)), i+int64(maxMsgs))
-	return p.Msgs[i:j:j], p.end(), CodeOK
+	from := max(offset, p.Base)
+	return p.slice(from, min(p.end(), from+int64(maxMsgs))), CodeOK
 }
 
 // snapshot encodes the whole machine, the producer table included: a
@@ -342,7 +301,7 @@ func restoreMachine(data []byte) (*machine, error) {
 			return nil, fmt.Errorf("queue: decode snapshot: malformed topic %q", name)
 		}
 		for _, p := range t.Parts {
-			if p == nil || p.Base < 0 || p.Next < p.Base {
+			if p == nil || p.Base < 0 || p.Next < p.Base || !p.wellFormed() {
 				return nil, fmt.Errorf("queue: decode snapshot: malformed partition of %q", name)
 			}
 			if p.Pending == nil { // gob leaves out empty maps

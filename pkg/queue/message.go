@@ -165,13 +165,26 @@ func readBytes(b []byte) ([]byte, []byte, error) {
 }
 
 // encodeFetched writes stored messages for a fetch reply: a count, then for
-// each its offset and log time (both varints) and its record.
-func encodeFetched(buf []byte, msgs []Message) []byte {
-	buf = binary.AppendUvarint(buf, uint64(len(msgs)))
-	for i := range msgs {
-		buf = binary.AppendVarint(buf, msgs[i].Offset)
-		buf = binary.AppendVarint(buf, msgs[i].Time.UnixNano())
-		buf = appendRecord(buf, &msgs[i])
+// each its offset and log time (both varints) and its record. The messages
+// come as runs (a partition hands out one per chunk, see partition.slice),
+// written one after the other. The buffer is sized up front: a fetch may
+// carry thousands of messages, and growing it would copy them repeatedly.
+func encodeFetched(buf []byte, runs ...[]Message) []byte {
+	n, size := 0, 0
+	for _, msgs := range runs {
+		n += len(msgs)
+		for i := range msgs {
+			size += msgs[i].size() + 32 // two varints, three lengths, a header count
+		}
+	}
+	buf = slices.Grow(buf, size+binary.MaxVarintLen64)
+	buf = binary.AppendUvarint(buf, uint64(n))
+	for _, msgs := range runs {
+		for i := range msgs {
+			buf = binary.AppendVarint(buf, msgs[i].Offset)
+			buf = binary.AppendVarint(buf, msgs[i].Time.UnixNano())
+			buf = appendRecord(buf, &msgs[i])
+		}
 	}
 	return buf
 }

@@ -11,6 +11,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 )
 
@@ -97,10 +98,18 @@ func (p *Producer) loop() {
 		}
 		batch, carry = append(batch, carry), nil
 		size := batch[0].msg.size()
+		// When a batch's reply comes back, all its callers wake at once
+		// and send their next message at once, but the loop tends to run
+		// before most of them had the chance: it would send a batch of a
+		// few and leave the rest waiting a whole round for the next one.
+		// So when the queue runs dry the loop yields once to let them
+		// queue up, and stops only when a yield brought nobody new.
+		yielded := false
 	fill:
 		for len(batch) < p.maxBatch {
 			select {
 			case pd := <-p.queue:
+				yielded = false
 				// Stay well inside MaxBatchBytes, whose encoding adds a
 				// few bytes per message.
 				if size += pd.msg.size() + 64; size > MaxBatchBytes/2 {
@@ -109,7 +118,11 @@ func (p *Producer) loop() {
 				}
 				batch = append(batch, pd)
 			default:
-				break fill
+				if yielded {
+					break fill
+				}
+				runtime.Gosched()
+				yielded = true
 			}
 		}
 		for _, pd := range batch {

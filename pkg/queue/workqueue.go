@@ -108,7 +108,7 @@ func (p *partition) ready(now int64) []int64 {
 func (p *partition) lease(off int64, d *delivery, c command) Delivery {
 	d.Count++
 	d.Member, d.Expiry = c.Member, c.Now+c.Duration
-	msg := p.Msgs[off-p.Base]
+	msg := *p.at(off)
 	return Delivery{Message: msg, Receipt: Receipt{Partition: msg.Partition, Offset: off, Delivery: d.Count}}
 }
 
@@ -175,7 +175,7 @@ func (m *machine) deadLetter(topicName string, p *partition, off int64, reason s
 	if dlq == nil {
 		return
 	}
-	msg := p.Msgs[off-p.Base]
+	msg := *p.at(off)
 	h := maps.Clone(msg.Headers)
 	if h == nil {
 		h = map[string]string{}
