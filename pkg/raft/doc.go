@@ -82,7 +82,7 @@
 //   - Committed commands per second, 3 nodes in one process talking net/rpc
 //     over TCP on 127.0.0.1, 64 concurrent proposers, 16-byte commands, each
 //     proposer waiting for its command to be applied before the next:
-//     120,000 to 176,000/s with in-memory storage (159,000/s on an idle
+//     121,000 to 176,000/s with in-memory storage (159,000/s on an idle
 //     machine), the setup in which hashicorp/raft reaches about 130,000/s;
 //     about 20,000/s with FileStorage, where every batch is fsynced on each
 //     node before it counts; 156,000 to 182,000/s over pkg/netsim.
