@@ -65,6 +65,23 @@
 //	ck.Put(ctx, "x", "1")
 //	v, err := ck.Get(ctx, "x")
 //
+// # Figures
+//
+// Measured on 2 cores on 2026-11-29, with other jobs sharing the machine:
+// 30,000 to 40,000 operations per second through 64 clerks against three
+// servers in one process over net/rpc on 127.0.0.1 (half Gets, half Puts of
+// 16-byte values on 1,000 keys, in-memory Raft storage).
+//
+//	go test -run '^$' -bench Clerk_RPC -benchtime 3s ./pkg/kv
+//
+// The target was 50,000. A profile shows where the time goes: each
+// operation is one net/rpc round trip from clerk to leader (gob encoding and
+// about three system calls, the 33-39 µs that rpcdemo/basics measures for a
+// bare loopback call), while Raft adds only about 0.15 RPCs per operation
+// thanks to batching. Serving Gets with ReadIndex (an exercise) would take
+// half the operations off the log; a leaner codec than gob would cut the
+// rest.
+//
 // # Reading order
 //
 //  1. command.go: what goes into the log, and its encoding.
