@@ -92,7 +92,7 @@
 //     trials in virtual time: p50 about 180ms, p99 about 420ms (target: under
 //     2 x 300ms). go test -run Failover -v ./pkg/raft -failover-trials=1000
 //   - Size: the core (raft.go, election.go, replication.go, log.go,
-//     apply.go, snapshot.go, transfer.go, events.go) is about 1,370 lines,
+//     apply.go, snapshot.go, transfer.go, events.go) is about 1,390 lines,
 //     comments and blank lines included.
 //
 // # Reading order
