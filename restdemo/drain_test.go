@@ -42,7 +42,7 @@ func testDrain(t *testing.T, slow time.Duration, wantSlow int, wantRunErr bool, 
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.run(ctx, ln) }()
-	tr := &http.Transport{DialContext: pn.dial}
+	tr := &http.Transport{DialContext: pn.DialContext}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
 	base := "http://" + ln.Addr().String()

@@ -22,17 +22,18 @@ package pipenet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
 // ErrRefused is wrapped by errors for a dial to an address nobody listens
-// on, like a TCP connection refused.
-var ErrRefused = errors.New("connection refused")
+// on: syscall.ECONNREFUSED, in a *net.OpError, exactly what a TCP dial
+// returns, so code that checks for a refused connection behaves the same.
+var ErrRefused error = syscall.ECONNREFUSED
 
 // Network holds the listeners by address. Safe for concurrent use.
 type Network struct {
@@ -76,8 +77,9 @@ func (n *Network) DialContext(ctx context.Context, network, addr string) (net.Co
 	n.mu.Lock()
 	l := n.listeners[addr]
 	n.mu.Unlock()
+	refused := &net.OpError{Op: "dial", Net: "pipe", Addr: pipeAddr(addr), Err: ErrRefused}
 	if l == nil {
-		return nil, fmt.Errorf("dial %s: %w", addr, ErrRefused)
+		return nil, refused
 	}
 	client, server := net.Pipe()
 	select {
@@ -89,9 +91,9 @@ func (n *Network) DialContext(ctx context.Context, network, addr string) (net.Co
 	client.Close()
 	server.Close()
 	if ctx.Err() != nil {
-		return nil, fmt.Errorf("dial %s: %w", addr, ctx.Err())
+		refused.Err = ctx.Err()
 	}
-	return nil, fmt.Errorf("dial %s: %w", addr, ErrRefused)
+	return nil, refused
 }
 
 // listener is a net.Listener whose connections come from Dial.
