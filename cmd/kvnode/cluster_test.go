@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"distkit/pkg/kv"
+	"distkit/pkg/linearizability"
 	"distkit/pkg/raft"
 	"distkit/pkg/retry"
 )
@@ -280,4 +282,22 @@ func (c *counter) wait(t *testing.T, ctx context.Context, n int) {
 			t.Fatalf("waited for %d acknowledged writes, got %d before the deadline", n, got)
 		}
 	}
+}
+
+// recordGet reads key through ck and records the read in rec as client's.
+// It returns the error of a read whose outcome is unknown; a missing key is
+// an answer, not an error.
+func recordGet(ctx context.Context, ck *kv.Clerk, rec *linearizability.Recorder, client int, key string) error {
+	end := rec.Begin(client, linearizability.KVInput{Op: "get", Key: key})
+	v, err := ck.Get(ctx, key)
+	switch {
+	case err == nil:
+		end(linearizability.KVOutput{Value: v.Value, Version: v.Version, Ok: true})
+	case errors.Is(err, kv.ErrNotFound):
+		end(linearizability.KVOutput{})
+	default:
+		end(linearizability.KVOutput{Unknown: true})
+		return err
+	}
+	return nil
 }

@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"distkit/pkg/kv"
 	"distkit/pkg/linearizability"
 	"distkit/pkg/raft"
 )
@@ -87,17 +86,7 @@ func TestProcess_KillLeaderLosesNoAcknowledgedWrite(t *testing.T) {
 		ck, done := c.clerk()
 		defer done()
 		for i := 0; writeCtx.Err() == nil; i++ {
-			key := fmt.Sprintf("k%d", i%writers)
-			end := rec.Begin(writers, linearizability.KVInput{Op: "get", Key: key})
-			v, err := ck.Get(writeCtx, key)
-			switch {
-			case err == nil:
-				end(linearizability.KVOutput{Value: v.Value, Version: v.Version, Ok: true})
-			case errors.Is(err, kv.ErrNotFound):
-				end(linearizability.KVOutput{})
-			default:
-				end(linearizability.KVOutput{Unknown: true})
-			}
+			recordGet(writeCtx, ck, rec, writers, fmt.Sprintf("k%d", i%writers))
 		}
 	}()
 	t.Cleanup(func() { stopWriting(); wg.Wait() })

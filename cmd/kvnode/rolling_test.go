@@ -9,7 +9,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -17,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"distkit/pkg/kv"
 	"distkit/pkg/linearizability"
 )
 
@@ -71,15 +69,7 @@ func TestProcess_RollingUpdateLosesNothing(t *testing.T) {
 		defer done()
 		for i := 0; workCtx.Err() == nil; i++ {
 			key := fmt.Sprintf("k%d", i%writers)
-			end := rec.Begin(writers, linearizability.KVInput{Op: "get", Key: key})
-			v, err := ck.Get(workCtx, key)
-			switch {
-			case err == nil:
-				end(linearizability.KVOutput{Value: v.Value, Version: v.Version, Ok: true})
-			case errors.Is(err, kv.ErrNotFound):
-				end(linearizability.KVOutput{})
-			default:
-				end(linearizability.KVOutput{Unknown: true})
+			if err := recordGet(workCtx, ck, rec, writers, key); err != nil {
 				fail("get "+key, err)
 				return
 			}
