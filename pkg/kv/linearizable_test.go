@@ -184,20 +184,21 @@ func randomOp(ctx context.Context, ck *Clerk, rng *rand.Rand, rec *linearizabili
 // partitions produce stale reads that the checker catches. (If this test
 // ever passes every seed, the scenario has stopped exercising stale reads.)
 func TestKV_UnsafeStaleReadsAreCaught(t *testing.T) {
-	caught := 0
-	for seed := uint64(1); seed <= 5; seed++ {
+	// Whether a given seed's partitions happen to strand a replica that
+	// is then asked a read varies with goroutine scheduling; about half
+	// the seeds do. Play seeds until one is caught, up to 20.
+	const maxSeeds = 20
+	for seed := uint64(1); seed <= maxSeeds; seed++ {
 		var history []linearizability.Operation
 		synctest.Test(t, func(t *testing.T) {
 			history = playUnsafe(t, seed)
 		})
 		if res := linearizability.Check(linearizability.KVModel{}, history, 10*time.Second); res.Verdict == linearizability.Illegal {
-			caught++
+			t.Logf("seed %d produced a stale read the checker caught", seed)
+			return
 		}
 	}
-	if caught == 0 {
-		t.Fatal("no seed out of 5 produced a non-linearizable history with UnsafeStaleReads on")
-	}
-	t.Logf("%d of 5 seeds produced a stale read the checker caught", caught)
+	t.Fatalf("no seed out of %d produced a non-linearizable history with UnsafeStaleReads on", maxSeeds)
 }
 
 func playUnsafe(t *testing.T, seed uint64) []linearizability.Operation {

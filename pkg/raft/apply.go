@@ -54,6 +54,9 @@ func (n *Node) nextToApply() []ApplyMsg {
 	lo, hi := n.lastApplied+1, n.commitIndex
 	msgs := make([]ApplyMsg, 0, hi-lo+1)
 	for _, e := range n.log.slice(lo, hi) {
+		if e.Type != EntryCommand {
+			continue // Raft's own entry (membership.go): nothing for the service
+		}
 		msgs = append(msgs, ApplyMsg{CommandValid: true, Command: e.Command, CommandIndex: e.Index, CommandTerm: e.Term})
 	}
 	n.lastApplied = hi

@@ -38,6 +38,10 @@ type cluster struct {
 	net  *netsim.Network
 	rng  *rand.Rand // the test's own choices (which node to crash...)
 
+	// Nodes 0 to initial-1 form the starting configuration; the others are
+	// spares, started with Config.Join and added by AddServer.
+	initial int
+
 	mu            sync.Mutex
 	nodes         []*Node          // nil while crashed
 	storages      []*MemoryStorage // survive crashes
@@ -56,21 +60,30 @@ type cluster struct {
 // cluster with c.cleanup() before the bubble ends.
 func newCluster(t *testing.T, n int, seed uint64) *cluster {
 	t.Helper()
+	return newClusterWithSpares(t, n, 0, seed)
+}
+
+// newClusterWithSpares starts n nodes as the cluster and spares more that
+// wait, outside any configuration, to be added (nodes n to n+spares-1).
+func newClusterWithSpares(t *testing.T, n, spares int, seed uint64) *cluster {
+	t.Helper()
+	total := n + spares
 	c := &cluster{
 		t:           t,
 		seed:        seed,
 		net:         netsim.New(seed),
 		rng:         rand.New(rand.NewPCG(seed, 1)),
-		nodes:       make([]*Node, n),
-		storages:    make([]*MemoryStorage, n),
-		quit:        make([]chan struct{}, n),
-		applied:     make([]map[int][]byte, n),
-		lastApplied: make([]int, n),
-		snapshots:   make([]int, n),
-		installs:    make([]int, n),
-		connected:   make([]bool, n),
+		initial:     n,
+		nodes:       make([]*Node, total),
+		storages:    make([]*MemoryStorage, total),
+		quit:        make([]chan struct{}, total),
+		applied:     make([]map[int][]byte, total),
+		lastApplied: make([]int, total),
+		snapshots:   make([]int, total),
+		installs:    make([]int, total),
+		connected:   make([]bool, total),
 	}
-	for i := range n {
+	for i := range total {
 		c.storages[i] = NewMemoryStorage()
 		c.connected[i] = true
 		c.start(i)
@@ -83,16 +96,23 @@ func name(i int) string { return strconv.Itoa(i) }
 // start boots node i from its storage and connects it to the network.
 func (c *cluster) start(i int) {
 	c.t.Helper()
+	// Members find each other by name, the address in configuration
+	// entries, so a spare added later can reach everyone.
 	peers := make(map[int]Peer)
-	for j := range c.nodes {
+	addrs := map[int]string{i: name(i)}
+	for j := range c.initial {
 		if j != i {
 			peers[j] = c.net.Client(name(i), name(j))
+			addrs[j] = name(j)
 		}
 	}
 	applyCh := make(chan ApplyMsg)
 	node, err := New(Config{
 		ID:                 i,
 		Peers:              peers,
+		Join:               i >= c.initial,
+		Addrs:              addrs,
+		Dial:               func(_ int, addr string) Peer { return c.net.Client(name(i), addr) },
 		ApplyCh:            applyCh,
 		Storage:            c.storages[i],
 		ElectionTimeoutMin: electionMin,
@@ -152,7 +172,9 @@ func (c *cluster) consume(i int, node *Node, applyCh <-chan ApplyMsg, quit <-cha
 func (c *cluster) applyCommand(i int, m ApplyMsg) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if m.CommandIndex != c.lastApplied[i]+1 {
+	// Indexes may skip Raft's own entries (configurations, no-ops), but
+	// never go back or repeat.
+	if m.CommandIndex <= c.lastApplied[i] {
 		c.t.Errorf("seed %d: node %d applied index %d after %d: out of order", c.seed, i, m.CommandIndex, c.lastApplied[i])
 	}
 	for j, log := range c.applied {

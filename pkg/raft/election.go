@@ -16,6 +16,10 @@ type RequestVoteArgs struct {
 	CandidateID  int
 	LastLogIndex int // index of the candidate's last log entry (§5.4)
 	LastLogTerm  int // term of the candidate's last log entry (§5.4)
+
+	// Transfer marks the election of a leadership transfer, which must
+	// win even where a leader was heard from just now (thesis §3.10).
+	Transfer bool
 }
 
 // RequestVoteReply is the RequestVote RPC's result (Figure 2).
@@ -53,7 +57,12 @@ func (n *Node) ticker() {
 		} else {
 			wait = time.Until(n.electionDeadline)
 			if wait <= 0 {
-				n.becomeCandidate()
+				if n.isVoter(n.id) {
+					n.becomeCandidate(false)
+				} else {
+					// Not a member (yet, or any more): never campaign.
+					n.resetElectionDeadline()
+				}
 				wait = time.Until(n.electionDeadline)
 			}
 		}
@@ -77,11 +86,14 @@ func (n *Node) becomeFollower(term int) {
 	}
 	n.role = Follower
 	n.endTransfer()
+	n.signalProgress() // a waiting AddServer or RemoveServer learns it lost office
 }
 
 // becomeCandidate starts an election: a new term, a vote for itself, a fresh
-// random timeout in case this election splits, and RequestVote to everyone.
-func (n *Node) becomeCandidate() {
+// random timeout in case this election splits, and RequestVote to every
+// other member. transfer is true when the leader asked for it (TimeoutNow).
+// Only members of the current configuration campaign.
+func (n *Node) becomeCandidate(transfer bool) {
 	n.role = Candidate
 	n.currentTerm++
 	n.votedFor = n.id
@@ -101,20 +113,23 @@ func (n *Node) becomeCandidate() {
 		CandidateID:  n.id,
 		LastLogIndex: n.log.lastIndex(),
 		LastLogTerm:  n.log.lastTerm(),
+		Transfer:     transfer,
 	}
-	for id := range n.peers {
-		n.wg.Add(1)
-		go n.requestVote(id, args)
+	for _, m := range n.members {
+		if m.ID != n.id {
+			n.wg.Add(1)
+			go n.requestVote(m.ID, n.peers[m.ID], args)
+		}
 	}
 }
 
 // requestVote asks one peer for its vote and counts the answer. It runs in
 // its own goroutine and takes the mutex only after the call returns.
-func (n *Node) requestVote(id int, args *RequestVoteArgs) {
+func (n *Node) requestVote(id int, peer Peer, args *RequestVoteArgs) {
 	defer n.wg.Done()
 	var reply RequestVoteReply
 	n.emit(Event{Kind: EventSend, Term: args.Term, Peer: id, RPC: "RequestVote"})
-	if err := n.peers[id].Call("Raft.RequestVote", args, &reply); err != nil {
+	if err := peer.Call("Raft.RequestVote", args, &reply); err != nil {
 		n.logger.Debug("request vote failed", "peer", id, "err", err)
 		return
 	}
@@ -148,6 +163,14 @@ func (n *Node) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) error
 		return ErrStopped
 	}
 	n.emit(Event{Kind: EventReceive, Peer: args.CandidateID, RPC: "RequestVote"})
+	// Thesis §4.2.3: while a leader is heard from, ignore candidates
+	// altogether, higher term included. A removed server that never
+	// learned of its removal would otherwise depose the leader again and
+	// again. A transfer's election is meant to depose it, so it passes.
+	if args.Term > n.currentTerm && !args.Transfer && n.heardFromLeader() {
+		reply.Term = n.currentTerm
+		return nil
+	}
 	if args.Term > n.currentTerm {
 		n.becomeFollower(args.Term)
 	}
@@ -174,6 +197,13 @@ func (n *Node) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) error
 		n.logger.Debug("granted vote", "candidate", args.CandidateID, "term", n.currentTerm)
 	}
 	return nil
+}
+
+// heardFromLeader reports whether this node leads, or heard from the leader
+// of its term within the minimum election timeout. Callers hold n.mu.
+func (n *Node) heardFromLeader() bool {
+	return n.role == Leader ||
+		(n.leaderID != -1 && time.Since(n.leaderContact) < n.cfg.ElectionTimeoutMin)
 }
 
 // becomeLeader takes office for currentTerm: every nextIndex starts just

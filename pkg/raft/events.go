@@ -7,16 +7,17 @@ type EventKind int
 
 // The kinds of Event.
 const (
-	EventRole     EventKind = iota // the node became Event.Role
-	EventVote                      // a vote from Event.Peer arrived
-	EventLeader                    // the node learned that Event.Peer leads Event.Term
-	EventSend                      // an RPC named Event.RPC went to Event.Peer
-	EventReceive                   // an RPC named Event.RPC arrived from Event.Peer
-	EventCommit                    // commitIndex advanced to Event.Index
-	EventSnapshot                  // the log was compacted up to Event.Index
+	EventRole       EventKind = iota // the node became Event.Role
+	EventVote                        // a vote from Event.Peer arrived
+	EventLeader                      // the node learned that Event.Peer leads Event.Term
+	EventSend                        // an RPC named Event.RPC went to Event.Peer
+	EventReceive                     // an RPC named Event.RPC arrived from Event.Peer
+	EventCommit                      // commitIndex advanced to Event.Index
+	EventSnapshot                    // the log was compacted up to Event.Index
+	EventMembership                  // the node switched configuration; Event.Index is its entry (0: from a snapshot)
 )
 
-var kindNames = [...]string{"role", "vote", "leader", "send", "receive", "commit", "snapshot"}
+var kindNames = [...]string{"role", "vote", "leader", "send", "receive", "commit", "snapshot", "membership"}
 
 func (k EventKind) String() string {
 	if int(k) < len(kindNames) {
@@ -35,7 +36,7 @@ type Event struct {
 	Peer    int    // EventVote, EventLeader, EventSend, EventReceive
 	RPC     string // EventSend, EventReceive
 	Entries int    // entries carried by an AppendEntries
-	Index   int    // EventCommit, EventSnapshot
+	Index   int    // EventCommit, EventSnapshot, EventMembership
 }
 
 // emit hands an event to the observer goroutine. It never blocks the node:

@@ -5,14 +5,20 @@
 //
 //	[magic][version][payload length][CRC-32C of the payload][payload]
 //	state payload    = varint CurrentTerm, varint VotedFor
-//	snapshot payload = uvarint Index, uvarint Term, Data
+//	snapshot payload = uvarint Index, uvarint Term, Members, Data
+//
+// Members is the configuration at the snapshot (membership.go): uvarint
+// count+1, or 0 for none recorded, then per member uvarint ID, uvarint
+// address length and the address.
 //
 // The log opens with a 28-byte header: magic and version (uint32s), the index
 // and term of the snapshot the log follows (uint64s), and the CRC-32C of
 // those first 24 bytes. Records follow, one per entry:
 //
 //	[payload length uint32][CRC-32C of the payload uint32][payload]
-//	payload = uvarint Index, uvarint Term, Command
+//	payload = uvarint Index, uvarint Term, Type byte, Command
+//
+// Version 1 had neither Type nor Members; Load refuses it rather than guess.
 //
 // CRC-32C (Castagnoli) is the checksum of iSCSI, ext4 and most write-ahead
 // logs; modern CPUs compute it in hardware and hash/crc32 uses that. Varints
@@ -43,7 +49,7 @@ const (
 	fileSnapshot = "snapshot"
 	fileLog      = "log"
 
-	fileVersion     = 1
+	fileVersion     = 2
 	fileHeaderLen   = 16 // magic, version, payload length, checksum
 	fileLogHeadLen  = 28 // magic, version, base index, base term, checksum
 	fileRecordHead  = 8  // payload length, checksum
@@ -80,7 +86,7 @@ func decodeFile(path string, magic, b []byte) ([]byte, error) {
 	case string(b[:4]) != string(magic):
 		return nil, fileCorrupt(path, 0, "bad magic %q, want %q", b[:4], magic)
 	case binary.LittleEndian.Uint32(b[4:]) != fileVersion:
-		return nil, fileCorrupt(path, 4, "unknown version %d", binary.LittleEndian.Uint32(b[4:]))
+		return nil, fileCorrupt(path, 4, "version %d, but this build reads only version %d", binary.LittleEndian.Uint32(b[4:]), fileVersion)
 	case uint64(binary.LittleEndian.Uint32(b[8:])) != uint64(len(b)-fileHeaderLen):
 		return nil, fileCorrupt(path, 8, "payload length %d, but the file holds %d",
 			binary.LittleEndian.Uint32(b[8:]), len(b)-fileHeaderLen)
@@ -106,6 +112,7 @@ func decodeHardState(path string, b []byte) (HardState, error) {
 func encodeSnapshot(snap Snapshot) []byte {
 	payload := binary.AppendUvarint(nil, uint64(snap.Index))
 	payload = binary.AppendUvarint(payload, uint64(snap.Term))
+	payload = encodeMembers(payload, snap.Members)
 	return encodeFile(fileSnapshotMagic, append(payload, snap.Data...))
 }
 
@@ -116,6 +123,7 @@ func decodeSnapshot(path string, b []byte) (Snapshot, error) {
 	}
 	r := fileReader{b: payload}
 	snap := Snapshot{Index: r.uvarint(), Term: r.uvarint()}
+	snap.Members = r.members()
 	if r.bad {
 		return Snapshot{}, fileCorrupt(path, fileHeaderLen, "undecodable snapshot header")
 	}
@@ -146,7 +154,7 @@ func appendRecords(buf []byte, entries []Entry) ([]byte, error) {
 			return nil, fmt.Errorf("raft: file storage: entry %d follows entry %d", e.Index, entries[i-1].Index)
 		}
 		if e.Index < 1 || e.Index > fileMaxIndex || e.Term < 0 || e.Term > fileMaxIndex ||
-			len(e.Command) > fileMaxRecord-2*binary.MaxVarintLen64 {
+			e.Type > EntryNoop || len(e.Command) > fileMaxRecord-2*binary.MaxVarintLen64-1 {
 			return nil, fmt.Errorf("raft: file storage: cannot store entry %d term %d with a %d-byte command",
 				e.Index, e.Term, len(e.Command))
 		}
@@ -154,6 +162,7 @@ func appendRecords(buf []byte, entries []Entry) ([]byte, error) {
 		buf = append(buf, make([]byte, fileRecordHead)...) // filled in below
 		buf = binary.AppendUvarint(buf, uint64(e.Index))
 		buf = binary.AppendUvarint(buf, uint64(e.Term))
+		buf = append(buf, byte(e.Type))
 		buf = append(buf, e.Command...)
 		payload := buf[start+fileRecordHead:]
 		binary.LittleEndian.PutUint32(buf[start:], uint32(len(payload)))
@@ -180,7 +189,7 @@ func decodeLog(path string, b []byte) (logContents, error) {
 	case string(b[:4]) != string(fileLogMagic):
 		return lc, fileCorrupt(path, 0, "bad magic %q, want %q", b[:4], fileLogMagic)
 	case binary.LittleEndian.Uint32(b[4:]) != fileVersion:
-		return lc, fileCorrupt(path, 4, "unknown version %d", binary.LittleEndian.Uint32(b[4:]))
+		return lc, fileCorrupt(path, 4, "version %d, but this build reads only version %d", binary.LittleEndian.Uint32(b[4:]), fileVersion)
 	case crc32.Checksum(b[:24], castagnoli) != binary.LittleEndian.Uint32(b[24:]):
 		return lc, fileCorrupt(path, 0, "header checksum mismatch")
 	}
@@ -209,9 +218,10 @@ func decodeLog(path string, b []byte) (logContents, error) {
 		}
 		r := fileReader{b: payload}
 		e := Entry{Index: r.uvarint(), Term: r.uvarint()}
-		if r.bad {
+		if r.bad || len(r.b) == 0 || EntryType(r.b[0]) > EntryNoop {
 			return lc, fileCorrupt(path, off, "undecodable entry")
 		}
+		e.Type, r.b = EntryType(r.b[0]), r.b[1:]
 		e.Command = slices.Clone(r.b) // copied: the file's bytes can then be freed
 		if len(e.Command) == 0 {
 			e.Command = nil

@@ -50,6 +50,12 @@ func testStorageContract(t *testing.T, newStore func(t *testing.T) (open func() 
 			{snap: &Snapshot{Index: 9, Term: 3, Data: []byte("at9")}},
 			{entries: ents(10, 10, 3)},
 		}, "term 0 vote -1, snapshot 9/3 \"at9\", log [10/3]"},
+		{"entry types and the snapshot's members", []storageOp{
+			{entries: []Entry{{Index: 1, Term: 1, Command: []byte("cmd1")}, {Index: 2, Term: 1, Type: EntryNoop, Command: []byte("cmd2")},
+				{Index: 3, Term: 1, Type: EntryConfig, Command: []byte("cmd3")}}},
+			{snap: &Snapshot{Index: 2, Term: 1, Data: []byte("at2"), Members: []Member{{1, "10.0.0.1:7001"}, {2, ""}}},
+				entries: []Entry{{Index: 3, Term: 1, Type: EntryConfig, Command: []byte("cmd3")}}},
+		}, "term 0 vote -1, snapshot 2/1 \"at2\" members [{1 10.0.0.1:7001} {2 }], log [3/1(type 1)]"},
 		{"append leaving a gap is refused", []storageOp{{entries: ents(1, 2, 1)}, {entries: ents(4, 4, 1), refused: true}},
 			"term 0 vote -1, snapshot 0/0 \"\", log [1/1 2/1]"},
 		{"append inside the snapshot is refused", []storageOp{
@@ -161,7 +167,7 @@ func TestFileStorage_CorruptionReported(t *testing.T) {
 		want       string                // after "<dir>/"
 	}{
 		{"flipped byte in a record", fileLog, flip(fileLogHeadLen + rec + fileRecordHead),
-			"log offset 42: checksum mismatch"},
+			"log offset 43: checksum mismatch"},
 		{"bad log magic", fileLog, flip(0), "log offset 0: bad magic"},
 		{"damaged log header", fileLog, flip(9), "log offset 0: header checksum mismatch"},
 		{"record length beyond the limit", fileLog, func(b []byte) []byte {
@@ -169,11 +175,11 @@ func TestFileStorage_CorruptionReported(t *testing.T) {
 			return b
 		}, "log offset 28: record length 4294967295 exceeds the limit"},
 		{"gap in the indexes", fileLog, func([]byte) []byte { return gappy },
-			"log offset 56: entry index 6 cannot follow index 4"},
+			"log offset 58: entry index 6 cannot follow index 4"},
 		{"flipped byte in the state", fileState, flip(fileHeaderLen), "state offset 16: checksum mismatch"},
 		{"state cut short", fileState, func(b []byte) []byte { return b[:10] }, "state offset 0: 10 bytes, too short"},
 		{"flipped byte in the snapshot", fileSnapshot, flip(-1), "snapshot offset 16: checksum mismatch"},
-		{"unknown snapshot version", fileSnapshot, flip(4), "snapshot offset 4: unknown version"},
+		{"unknown snapshot version", fileSnapshot, flip(4), "snapshot offset 4: version 253, but this build reads only version 2"},
 		{"snapshot missing under its log", fileSnapshot, func([]byte) []byte { return nil },
 			"log offset 8: log follows index 2 term 1, but the snapshot is index 0 term 0"},
 	}
@@ -343,8 +349,12 @@ func flip(i int) func([]byte) []byte {
 
 // savedString prints what a Load returned in a form tests can compare.
 func savedString(s Saved) string {
-	return fmt.Sprintf("term %d vote %d, snapshot %d/%d %q, log %s", s.HardState.CurrentTerm, s.HardState.VotedFor,
-		s.Snapshot.Index, s.Snapshot.Term, s.Snapshot.Data, logString(s))
+	members := ""
+	if s.Snapshot.Members != nil {
+		members = fmt.Sprintf(" members %v", s.Snapshot.Members)
+	}
+	return fmt.Sprintf("term %d vote %d, snapshot %d/%d %q%s, log %s", s.HardState.CurrentTerm, s.HardState.VotedFor,
+		s.Snapshot.Index, s.Snapshot.Term, s.Snapshot.Data, members, logString(s))
 }
 
 // logString prints each entry as index/term, checking that its command is
@@ -353,6 +363,9 @@ func logString(s Saved) string {
 	var parts []string
 	for _, e := range s.Entries {
 		p := fmt.Sprintf("%d/%d", e.Index, e.Term)
+		if e.Type != EntryCommand {
+			p += fmt.Sprintf("(type %d)", e.Type)
+		}
 		if want := fmt.Sprintf("cmd%d", e.Index); string(e.Command) != want {
 			p += fmt.Sprintf("(command %q)", e.Command)
 		}

@@ -9,12 +9,24 @@
 package raft
 
 // Entry is one log entry: a command for the state machine and the term in
-// which a leader received it.
+// which a leader received it. Most entries carry the service's commands;
+// Raft writes two kinds of its own (membership.go).
 type Entry struct {
 	Index   int
 	Term    int
-	Command []byte
+	Type    EntryType
+	Command []byte // the command, or the encoded membership of an EntryConfig
 }
+
+// EntryType says whose an entry is: the service's, or Raft's own.
+type EntryType uint8
+
+// The kinds of log entry. Only EntryCommand reaches the service.
+const (
+	EntryCommand EntryType = iota // a command for the state machine
+	EntryConfig                   // a new membership (thesis §4.1)
+	EntryNoop                     // a leader's empty entry, committed to learn what is committed (§5.4.2)
+)
 
 // raftLog holds the entries after the last snapshot. Callers hold Node.mu.
 type raftLog struct {

@@ -24,10 +24,13 @@ type HardState struct {
 
 // Snapshot is a compacted prefix of the log: the state machine's state after
 // applying every entry up to and including Index, whose term was Term.
+// Members is the configuration at Index (membership.go); nil in a snapshot
+// saved before any was recorded, which means the node's starting one.
 type Snapshot struct {
-	Index int
-	Term  int
-	Data  []byte
+	Index   int
+	Term    int
+	Data    []byte
+	Members []Member
 }
 
 // Saved is everything a Storage hands back to a restarting node.
@@ -95,8 +98,9 @@ func (s *MemoryStorage) Load() (Saved, error) {
 	defer s.mu.Unlock()
 	return Saved{
 		HardState: s.hard,
-		Snapshot:  Snapshot{Index: s.snap.Index, Term: s.snap.Term, Data: slices.Clone(s.snap.Data)},
-		Entries:   slices.Clone(s.entries),
+		Snapshot: Snapshot{Index: s.snap.Index, Term: s.snap.Term, Data: slices.Clone(s.snap.Data),
+			Members: slices.Clone(s.snap.Members)},
+		Entries: slices.Clone(s.entries),
 	}, nil
 }
 
@@ -131,7 +135,7 @@ func (s *MemoryStorage) Sync() error { return nil }
 func (s *MemoryStorage) SaveSnapshot(snap Snapshot, entries []Entry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.snap = Snapshot{Index: snap.Index, Term: snap.Term, Data: slices.Clone(snap.Data)}
+	s.snap = Snapshot{Index: snap.Index, Term: snap.Term, Data: slices.Clone(snap.Data), Members: slices.Clone(snap.Members)}
 	s.entries = slices.Clone(entries)
 	return nil
 }

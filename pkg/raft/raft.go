@@ -45,6 +45,9 @@ func (r Role) String() string {
 
 // ApplyMsg is what a node delivers on Config.ApplyCh, in log order: either a
 // committed command or a snapshot the service must install in its place.
+// CommandIndex grows but may skip the indexes of Raft's own entries
+// (membership changes and no-ops, see EntryType), which the service never
+// sees.
 type ApplyMsg struct {
 	CommandValid bool
 	Command      []byte
@@ -63,6 +66,18 @@ type Config struct {
 	ID      int
 	Peers   map[int]Peer    // every other member of the cluster, by ID
 	ApplyCh chan<- ApplyMsg // committed entries and snapshots, in order
+
+	// Membership change (membership.go). A cluster starts as this node and
+	// Peers, all voters, unless its log says otherwise. A node started with
+	// Join set belongs to no configuration and never starts an election
+	// until a leader's AddServer makes it a member; it ignores Peers.
+	// Addrs gives the addresses of the starting members, this node's
+	// included, for the configuration entries that servers added later
+	// read; Dial reaches a server first met in such an entry (default:
+	// DialPeer with a timeout of ElectionTimeoutMax).
+	Join  bool
+	Addrs map[int]string
+	Dial  func(id int, addr string) Peer
 
 	Storage Storage // default: a new MemoryStorage
 
@@ -96,7 +111,6 @@ type Node struct {
 
 	// Set by New and never changed.
 	id      int
-	peers   map[int]Peer
 	storage Storage
 	applyCh chan<- ApplyMsg
 	cfg     Config
@@ -136,7 +150,26 @@ type Node struct {
 	transferDone   chan struct{}
 
 	snapshot        []byte    // data of the snapshot at log.snapshotIndex()
+	snapMembers     []Member  // the configuration at log.snapshotIndex()
 	pendingSnapshot *Snapshot // installed from a leader, not yet delivered
+
+	// Membership (membership.go). members is the newest configuration in
+	// the log, or snapMembers if the log holds none; configIndex is the
+	// index of its entry (0 when it predates the log). peers holds a Peer
+	// for every member but this node, plus the learner a leader's
+	// AddServer is catching up. changing serializes AddServer and
+	// RemoveServer; progress, when not nil, is closed to wake them.
+	members     []Member
+	configIndex int
+	peers       map[int]Peer
+	learner     *Member
+	changing    bool
+	progress    chan struct{}
+
+	// When this node last heard from a leader of currentTerm, for the
+	// check in RequestVote that keeps removed servers from disrupting the
+	// cluster (thesis §4.2.3).
+	leaderContact time.Time
 
 	applyNotify chan struct{} // wakes the applier; capacity 1
 	tickNow     chan struct{} // wakes the ticker early (a new leader's heartbeats); capacity 1
@@ -177,7 +210,7 @@ func New(cfg Config) (*Node, error) {
 
 	n := &Node{
 		id:             cfg.ID,
-		peers:          cfg.Peers,
+		peers:          make(map[int]Peer),
 		storage:        cfg.Storage,
 		applyCh:        cfg.ApplyCh,
 		cfg:            cfg,
@@ -197,6 +230,11 @@ func New(cfg Config) (*Node, error) {
 	// service once delivered; entries after it must be re-learned as
 	// committed from a leader (commitIndex is volatile).
 	n.commitIndex = saved.Snapshot.Index
+	n.snapMembers = saved.Snapshot.Members
+	if n.snapMembers == nil {
+		n.snapMembers = bootstrapMembers(cfg)
+	}
+	n.reloadMembers()
 	if saved.Snapshot.Index > 0 {
 		n.snapshot = saved.Snapshot.Data
 		n.pendingSnapshot = &Snapshot{Index: saved.Snapshot.Index, Term: saved.Snapshot.Term, Data: saved.Snapshot.Data}
@@ -232,17 +270,24 @@ func (n *Node) Start(command []byte) (index, term int, isLeader bool) {
 		return 0, term, false
 	}
 	term = n.currentTerm
-	index = n.log.lastIndex() + 1
-	entry := Entry{Index: index, Term: term, Command: command}
+	index, err := n.appendAsLeader(EntryCommand, command)
+	n.mu.Unlock()
+	return index, term, err == nil
+}
+
+// appendAsLeader appends an entry of the current term to the leader's log
+// and storage and sends it on. Callers hold n.mu and lead.
+func (n *Node) appendAsLeader(typ EntryType, command []byte) (int, error) {
+	index := n.log.lastIndex() + 1
+	entry := Entry{Index: index, Term: n.currentTerm, Type: typ, Command: command}
 	n.log.entries = append(n.log.entries, entry)
 	if err := n.storage.Append([]Entry{entry}); err != nil {
 		n.log.entries = n.log.entries[:len(n.log.entries)-1]
-		n.mu.Unlock()
 		n.logger.Error("append to storage failed; stopping", "index", index, "err", err)
 		go n.Stop()
-		return 0, term, false
+		return 0, fmt.Errorf("raft: node %d: append to storage: %w", n.id, err)
 	}
-	n.logger.Debug("start", "index", index, "term", term)
+	n.logger.Debug("append", "index", index, "term", n.currentTerm, "type", typ)
 	// Replicate at once rather than at the next heartbeat; peers with a
 	// message already in flight will pick the entry up when it returns.
 	for id := range n.peers {
@@ -251,8 +296,7 @@ func (n *Node) Start(command []byte) (index, term int, isLeader bool) {
 		}
 	}
 	notify(n.syncNotify)
-	n.mu.Unlock()
-	return index, term, true
+	return index, nil
 }
 
 // syncer makes the leader's own new entries durable. The leader writes its
@@ -313,16 +357,21 @@ type Status struct {
 	LastApplied int
 	LastIndex   int
 	SnapIndex   int
+	Members     []int // IDs of the current configuration's members
 }
 
 // Status reports the node's current state.
 func (n *Node) Status() Status {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	ids := make([]int, len(n.members))
+	for i, m := range n.members {
+		ids[i] = m.ID
+	}
 	return Status{
 		ID: n.id, Role: n.role, Term: n.currentTerm, VotedFor: n.votedFor,
 		LeaderID: n.leaderID, CommitIndex: n.commitIndex, LastApplied: n.lastApplied,
-		LastIndex: n.log.lastIndex(), SnapIndex: n.log.snapshotIndex(),
+		LastIndex: n.log.lastIndex(), SnapIndex: n.log.snapshotIndex(), Members: ids,
 	}
 }
 
@@ -340,6 +389,16 @@ func (n *Node) Stop() {
 	close(n.done)
 	n.mu.Unlock()
 	n.wg.Wait()
+	// Close the peers this node dialed itself; the caller owns Config.Peers.
+	n.mu.Lock()
+	for id, p := range n.peers {
+		if _, given := n.cfg.Peers[id]; !given {
+			if c, ok := p.(io.Closer); ok {
+				c.Close()
+			}
+		}
+	}
+	n.mu.Unlock()
 	n.logger.Info("stopped")
 }
 
@@ -371,6 +430,3 @@ func notify(ch chan struct{}) {
 	default:
 	}
 }
-
-// quorum is the number of votes or copies that make a majority.
-func (n *Node) quorum() int { return (len(n.peers)+1)/2 + 1 }

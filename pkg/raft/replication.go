@@ -11,6 +11,7 @@ package raft
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // AppendEntriesArgs is the AppendEntries RPC's argument (Figure 2). With no
@@ -79,16 +80,16 @@ func (n *Node) sendAppendEntries(id int, pipelined bool) {
 		n.inflight[id] = true
 	}
 	n.wg.Add(1)
-	go n.appendEntries(id, args, pipelined)
+	go n.appendEntries(id, n.peers[id], args, pipelined)
 }
 
 // appendEntries makes one AppendEntries call and acts on the reply. It runs
 // in its own goroutine and holds the mutex only after the call returns.
-func (n *Node) appendEntries(id int, args *AppendEntriesArgs, pipelined bool) {
+func (n *Node) appendEntries(id int, peer Peer, args *AppendEntriesArgs, pipelined bool) {
 	defer n.wg.Done()
 	var reply AppendEntriesReply
 	n.emit(Event{Kind: EventSend, Term: args.Term, Peer: id, RPC: "AppendEntries", Entries: len(args.Entries)})
-	err := n.peers[id].Call("Raft.AppendEntries", args, &reply)
+	err := peer.Call("Raft.AppendEntries", args, &reply)
 
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -107,8 +108,9 @@ func (n *Node) appendEntries(id int, args *AppendEntriesArgs, pipelined bool) {
 		return
 	}
 	// Drop replies to a leadership we no longer hold: they describe an
-	// older term's state of the follower.
-	if n.role != Leader || n.currentTerm != args.Term {
+	// older term's state of the follower. Drop those of a server that
+	// left the configuration meanwhile, too.
+	if _, ok := n.peers[id]; !ok || n.role != Leader || n.currentTerm != args.Term {
 		return
 	}
 	if reply.Success {
@@ -116,7 +118,10 @@ func (n *Node) appendEntries(id int, args *AppendEntriesArgs, pipelined bool) {
 		match := args.PrevLogIndex + len(args.Entries)
 		if match > n.matchIndex[id] {
 			n.matchIndex[id] = match
-			n.advanceCommitIndex()
+			n.signalProgress() // a learner catching up (membership.go)
+			if n.advanceCommitIndex(); n.role != Leader {
+				return // it committed this leader's removal
+			}
 		}
 		n.nextIndex[id] = max(n.nextIndex[id], match+1)
 		if n.transferTarget == id && n.matchIndex[id] == n.log.lastIndex() {
@@ -149,16 +154,24 @@ func (n *Node) backupNextIndex(reply *AppendEntriesReply) int {
 	return max(next, 1)
 }
 
-// advanceCommitIndex commits the highest index stored on a majority, but
-// only if that entry is from the current term (§5.4.2, Figure 8): an older
-// term's entry on a majority can still be overwritten, and it becomes
-// committed only indirectly, when an entry of the current term after it is.
-// Callers hold n.mu.
+// advanceCommitIndex commits the highest index stored on a majority of the
+// members, but only if that entry is from the current term (§5.4.2, Figure
+// 8): an older term's entry on a majority can still be overwritten, and it
+// becomes committed only indirectly, when an entry of the current term
+// after it is. A leader counts its own log only while it is a member (a
+// learner's never counts), and steps down once a configuration without it
+// is committed (thesis §4.2.2). Callers hold n.mu.
 func (n *Node) advanceCommitIndex() {
-	matches := make([]int, 0, len(n.peers)+1)
-	matches = append(matches, n.durableIndex)
-	for id := range n.peers {
-		matches = append(matches, n.matchIndex[id])
+	if len(n.members) == 0 {
+		return
+	}
+	matches := make([]int, 0, len(n.members))
+	for _, m := range n.members {
+		if m.ID == n.id {
+			matches = append(matches, n.durableIndex)
+		} else {
+			matches = append(matches, n.matchIndex[m.ID])
+		}
 	}
 	slices.Sort(matches)
 	// After sorting ascending, at least a quorum of values are >= this one.
@@ -173,12 +186,17 @@ func (n *Node) advanceCommitIndex() {
 	n.logger.Debug("committed", "index", majority)
 	n.emit(Event{Kind: EventCommit, Index: majority})
 	notify(n.applyNotify)
+	n.signalProgress()
 	// Tell followers now rather than at the next heartbeat, so that their
 	// state machines keep pace; idle peers get a message with no entries.
 	for id := range n.peers {
 		if !n.inflight[id] {
 			n.sendAppendEntries(id, true)
 		}
+	}
+	if !n.isVoter(n.id) && n.configIndex <= n.commitIndex {
+		n.logger.Info("removed from the configuration; stepping down", "index", n.configIndex)
+		n.becomeFollower(n.currentTerm)
 	}
 }
 
@@ -224,6 +242,7 @@ func (n *Node) handleAppendEntries(args *AppendEntriesArgs, reply *AppendEntries
 		n.emit(Event{Kind: EventLeader, Peer: args.LeaderID})
 	}
 	n.resetElectionDeadline()
+	n.leaderContact = time.Now()
 
 	// Entries at or below our snapshot are committed and already applied
 	// here; skip them (this happens when a message was delayed).
@@ -260,9 +279,16 @@ func (n *Node) handleAppendEntries(args *AppendEntriesArgs, reply *AppendEntries
 			continue
 		}
 		rest := args.Entries[i:]
+		truncated := n.log.lastIndex() >= rest[0].Index
 		n.log.truncateAndAppend(rest)
 		if err := n.storage.Append(rest); err != nil {
 			return fmt.Errorf("raft: node %d: append to storage: %w", n.id, err)
+		}
+		// A configuration counts from the moment it is in the log, and
+		// one cut off with a conflicting suffix stops counting (§4.1).
+		if (truncated && n.configIndex >= rest[0].Index) ||
+			slices.ContainsFunc(rest, func(e Entry) bool { return e.Type == EntryConfig }) {
+			n.reloadMembers()
 		}
 		break
 	}

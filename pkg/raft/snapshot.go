@@ -3,7 +3,10 @@
 
 package raft
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // InstallSnapshotArgs is the InstallSnapshot RPC's argument (Figure 13),
 // sent in one piece rather than in chunks: the snapshots here are small.
@@ -13,6 +16,7 @@ type InstallSnapshotArgs struct {
 	LastIncludedIndex int // the snapshot replaces all entries up to and including this index
 	LastIncludedTerm  int // term of that entry
 	Data              []byte
+	Members           []Member // the configuration at LastIncludedIndex (membership.go)
 }
 
 // InstallSnapshotReply is the InstallSnapshot RPC's result (Figure 13).
@@ -35,14 +39,17 @@ func (n *Node) Snapshot(index int, data []byte) {
 	if n.log.lastIndex() > index {
 		keep = n.log.slice(index+1, n.log.lastIndex())
 	}
+	// The configuration entries up to index go with the log, so the
+	// snapshot records the membership they add up to.
+	members, _ := n.membersAt(index)
 	// Save first, then compact: see InstallSnapshot.
-	if err := n.storage.SaveSnapshot(Snapshot{Index: index, Term: term, Data: data}, keep); err != nil {
+	if err := n.storage.SaveSnapshot(Snapshot{Index: index, Term: term, Data: data, Members: members}, keep); err != nil {
 		n.logger.Error("save snapshot failed; stopping", "index", index, "err", err)
 		go n.Stop()
 		return
 	}
 	n.log.compact(index)
-	n.snapshot = data
+	n.snapshot, n.snapMembers = data, members
 	n.logger.Debug("snapshot", "index", index, "bytes", len(data))
 	n.emit(Event{Kind: EventSnapshot, Index: index})
 }
@@ -56,18 +63,19 @@ func (n *Node) sendInstallSnapshot(id int) {
 		LastIncludedIndex: n.log.snapshotIndex(),
 		LastIncludedTerm:  n.log.snapshotTerm(),
 		Data:              n.snapshot,
+		Members:           n.snapMembers,
 	}
 	n.inflight[id] = true // one snapshot at a time is plenty
 	n.wg.Add(1)
-	go n.installSnapshot(id, args)
+	go n.installSnapshot(id, n.peers[id], args)
 }
 
 // installSnapshot makes one InstallSnapshot call and acts on the reply.
-func (n *Node) installSnapshot(id int, args *InstallSnapshotArgs) {
+func (n *Node) installSnapshot(id int, peer Peer, args *InstallSnapshotArgs) {
 	defer n.wg.Done()
 	var reply InstallSnapshotReply
 	n.emit(Event{Kind: EventSend, Term: args.Term, Peer: id, RPC: "InstallSnapshot"})
-	err := n.peers[id].Call("Raft.InstallSnapshot", args, &reply)
+	err := peer.Call("Raft.InstallSnapshot", args, &reply)
 
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -81,13 +89,16 @@ func (n *Node) installSnapshot(id int, args *InstallSnapshotArgs) {
 		n.becomeFollower(reply.Term)
 		return
 	}
-	if n.role != Leader || n.currentTerm != args.Term {
+	if _, ok := n.peers[id]; !ok || n.role != Leader || n.currentTerm != args.Term {
 		return
 	}
 	// The follower now holds everything up to the snapshot.
 	if args.LastIncludedIndex > n.matchIndex[id] {
 		n.matchIndex[id] = args.LastIncludedIndex
-		n.advanceCommitIndex()
+		n.signalProgress()
+		if n.advanceCommitIndex(); n.role != Leader {
+			return
+		}
 	}
 	n.nextIndex[id] = max(n.nextIndex[id], args.LastIncludedIndex+1)
 	if n.nextIndex[id] <= n.log.lastIndex() && !n.inflight[id] {
@@ -112,6 +123,7 @@ func (n *Node) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshot
 	reply.Term = n.currentTerm
 	n.leaderID = args.LeaderID
 	n.resetElectionDeadline()
+	n.leaderContact = time.Now()
 
 	// A snapshot that does not go past what we have already committed
 	// brings nothing new (a delayed or duplicate message).
@@ -128,7 +140,7 @@ func (n *Node) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshot
 	// Save first and change memory only once the snapshot is on disk: a
 	// node whose memory ran ahead of its storage would restart as a
 	// different node. A node that cannot persist stops.
-	snap := Snapshot{Index: args.LastIncludedIndex, Term: args.LastIncludedTerm, Data: args.Data}
+	snap := Snapshot{Index: args.LastIncludedIndex, Term: args.LastIncludedTerm, Data: args.Data, Members: args.Members}
 	if err := n.storage.SaveSnapshot(snap, keep); err != nil {
 		n.logger.Error("save snapshot failed; stopping", "err", err)
 		go n.Stop()
@@ -136,6 +148,10 @@ func (n *Node) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshot
 	}
 	n.log = newLog(args.LastIncludedIndex, args.LastIncludedTerm, keep)
 	n.snapshot = args.Data
+	if args.Members != nil {
+		n.snapMembers = args.Members
+	}
+	n.reloadMembers()
 	n.commitIndex = args.LastIncludedIndex
 	n.pendingSnapshot = &snap
 	notify(n.applyNotify)

@@ -50,9 +50,9 @@ func (n *Node) TransferLeadership(target int) error {
 	if target == -1 {
 		target = n.mostCaughtUp()
 	}
-	if _, ok := n.peers[target]; !ok {
+	if target == n.id || !n.isVoter(target) {
 		n.mu.Unlock()
-		return fmt.Errorf("raft: transfer leadership to %d: not a peer", target)
+		return fmt.Errorf("raft: transfer leadership to %d: not another member", target)
 	}
 	if n.transferDone != nil {
 		n.mu.Unlock()
@@ -89,13 +89,16 @@ func (n *Node) TransferLeadership(target int) error {
 	return nil
 }
 
-// mostCaughtUp returns the peer with the highest matchIndex, the one that
-// needs the least catching up. Callers hold n.mu and lead.
+// mostCaughtUp returns the other member with the highest matchIndex, the
+// one that needs the least catching up. Callers hold n.mu and lead.
 func (n *Node) mostCaughtUp() int {
 	best, bestMatch := -1, -1
-	for id := range n.peers {
-		if m := n.matchIndex[id]; m > bestMatch || (m == bestMatch && id < best) {
-			best, bestMatch = id, m
+	for _, m := range n.members {
+		if m.ID == n.id {
+			continue
+		}
+		if match := n.matchIndex[m.ID]; match > bestMatch || (match == bestMatch && m.ID < best) {
+			best, bestMatch = m.ID, match
 		}
 	}
 	return best
@@ -104,12 +107,13 @@ func (n *Node) mostCaughtUp() int {
 // sendTimeoutNow tells target to start an election now. Callers hold n.mu.
 func (n *Node) sendTimeoutNow(target int) {
 	args := &TimeoutNowArgs{Term: n.currentTerm, LeaderID: n.id}
+	peer := n.peers[target]
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
 		var reply TimeoutNowReply
 		n.emit(Event{Kind: EventSend, Term: args.Term, Peer: target, RPC: "TimeoutNow"})
-		if err := n.peers[target].Call("Raft.TimeoutNow", args, &reply); err != nil {
+		if err := peer.Call("Raft.TimeoutNow", args, &reply); err != nil {
 			n.logger.Debug("timeout now failed", "peer", target, "err", err)
 			return
 		}
@@ -131,10 +135,10 @@ func (n *Node) TimeoutNow(args *TimeoutNowArgs, reply *TimeoutNowReply) error {
 	}
 	n.emit(Event{Kind: EventReceive, Peer: args.LeaderID, RPC: "TimeoutNow"})
 	reply.Term = n.currentTerm
-	if args.Term < n.currentTerm || n.role == Leader {
+	if args.Term < n.currentTerm || n.role == Leader || !n.isVoter(n.id) {
 		return nil
 	}
-	n.becomeCandidate()
+	n.becomeCandidate(true)
 	reply.Term = n.currentTerm
 	return nil
 }

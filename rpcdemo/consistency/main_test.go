@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"testing"
 	"testing/synctest"
 
@@ -31,6 +32,13 @@ func TestStory(t *testing.T) {
 		"kv unsafe reads":  linearizability.Illegal,
 	}
 	for _, o := range outs {
+		if o.mode == "kv unsafe reads" && o.verdict == linearizability.Ok {
+			// Whether a stranded replica gets asked a read before the
+			// heal depends on goroutine scheduling as well as the seed,
+			// and the demo says so when it misses. Another seed must
+			// catch one.
+			o.verdict = unsafeReadsVerdict(t)
+		}
 		if o.verdict != want[o.mode] {
 			t.Errorf("%s: verdict %v, want %v", o.mode, o.verdict, want[o.mode])
 		}
@@ -43,4 +51,24 @@ func TestStory(t *testing.T) {
 			t.Errorf("leaderless R=W=1: c1 succeeded %.0f%% of the time during the partition, want 100%%", 100*o.cutOff)
 		}
 	}
+}
+
+// unsafeReadsVerdict replays the story with seeds 2 to 6 and returns the
+// unsafe-reads mode's verdict from the first seed that catches a stale read.
+func unsafeReadsVerdict(t *testing.T) linearizability.Verdict {
+	for seed := uint64(2); seed <= 6; seed++ {
+		var outs []outcome
+		synctest.Test(t, func(t *testing.T) {
+			var err error
+			if outs, err = story(io.Discard, seed); err != nil {
+				t.Fatalf("story, seed %d: %v", seed, err)
+			}
+		})
+		for _, o := range outs {
+			if o.mode == "kv unsafe reads" && o.verdict == linearizability.Illegal {
+				return o.verdict
+			}
+		}
+	}
+	return linearizability.Ok
 }
