@@ -26,6 +26,7 @@ type cluster struct {
 	storages []*raft.MemoryStorage
 	tune     func(*Config) // adjusts each server's Config; may be nil
 	clients  int
+	initial  int // servers 0 to initial-1 start as the cluster; the rest wait to be added
 }
 
 // newCluster starts n servers; maxState > 0 turns on snapshots. Call it in
@@ -38,9 +39,17 @@ func newCluster(t *testing.T, n int, seed uint64, maxState int) *cluster {
 // newClusterConfig is newCluster with tune applied to every server's Config.
 func newClusterConfig(t *testing.T, n int, seed uint64, tune func(*Config)) *cluster {
 	t.Helper()
-	c := &cluster{t: t, seed: seed, net: netsim.New(seed), tune: tune,
-		servers: make([]*Server, n), storages: make([]*raft.MemoryStorage, n)}
-	for i := range n {
+	return newClusterWithSpares(t, n, 0, seed, tune)
+}
+
+// newClusterWithSpares is newClusterConfig plus spares more servers,
+// started with raft.Config.Join: they belong to no configuration until
+// the leader's AddServer adds them.
+func newClusterWithSpares(t *testing.T, n, spares int, seed uint64, tune func(*Config)) *cluster {
+	t.Helper()
+	c := &cluster{t: t, seed: seed, net: netsim.New(seed), tune: tune, initial: n,
+		servers: make([]*Server, n+spares), storages: make([]*raft.MemoryStorage, n+spares)}
+	for i := range n + spares {
 		c.storages[i] = raft.NewMemoryStorage()
 		c.start(i)
 	}
@@ -49,16 +58,21 @@ func newClusterConfig(t *testing.T, n int, seed uint64, tune func(*Config)) *clu
 
 func (c *cluster) start(i int) {
 	c.t.Helper()
+	// Servers are known by name, the address in configuration entries.
 	peers := make(map[int]raft.Peer)
-	for j := range c.servers {
+	addrs := map[int]string{i: strconv.Itoa(i)}
+	for j := range c.initial {
 		if j != i {
 			peers[j] = c.net.Client(strconv.Itoa(i), strconv.Itoa(j))
+			addrs[j] = strconv.Itoa(j)
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(c.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg := Config{
 		Raft: raft.Config{
 			ID: i, Peers: peers, Storage: c.storages[i],
+			Join: i >= c.initial, Addrs: addrs,
+			Dial: func(_ int, addr string) raft.Peer { return c.net.Client(strconv.Itoa(i), addr) },
 			ElectionTimeoutMin: 150 * time.Millisecond, ElectionTimeoutMax: 300 * time.Millisecond,
 			HeartbeatInterval: 50 * time.Millisecond,
 			Rand:              rand.New(rand.NewPCG(c.seed, uint64(i))),

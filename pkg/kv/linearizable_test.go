@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -27,6 +28,8 @@ type scenario struct {
 	crashes    bool          // crash and restart random servers
 	maxState   int           // snapshot threshold; 0 means no snapshots
 	unsafe     bool          // serve reads from any replica (Config.UnsafeStaleReads)
+	spares     int           // servers outside the cluster at first
+	membership bool          // add and remove servers, the leader too, one at a time
 }
 
 func TestKV_LinearizableReliable(t *testing.T) {
@@ -43,6 +46,13 @@ func TestKV_LinearizablePartitions(t *testing.T) {
 
 func TestKV_LinearizableCrashesWithSnapshots(t *testing.T) {
 	runScenario(t, scenario{servers: 5, clients: 5, duration: 4 * time.Second, unreliable: true, crashes: true, maxState: 500})
+}
+
+// Servers join and leave while clients run, the leader among them, over a
+// lossy network with snapshots, so a new server may start from one.
+func TestKV_LinearizableMembershipChanges(t *testing.T) {
+	runScenario(t, scenario{servers: 3, spares: 2, clients: 5, duration: 4 * time.Second,
+		unreliable: true, maxState: 500, membership: true})
 }
 
 // runScenario runs sc for each seed and checks the recorded history.
@@ -69,7 +79,7 @@ func runScenario(t *testing.T, sc scenario) {
 
 // play runs the clients and the fault schedule and returns the history.
 func play(t *testing.T, sc scenario, seed uint64) []linearizability.Operation {
-	c := newClusterConfig(t, sc.servers, seed, func(cfg *Config) {
+	c := newClusterWithSpares(t, sc.servers, sc.spares, seed, func(cfg *Config) {
 		cfg.MaxRaftState = sc.maxState
 		cfg.UnsafeStaleReads = sc.unsafe
 	})
@@ -130,6 +140,9 @@ func play(t *testing.T, sc scenario, seed uint64) []linearizability.Operation {
 		}
 		if sc.crashes && rng.IntN(2) == 0 {
 			c.restart(rng.IntN(sc.servers))
+		}
+		if sc.membership {
+			c.changeMembership(ctx, rng)
 		}
 	}
 	c.net.Heal()
@@ -203,4 +216,37 @@ func TestKV_UnsafeStaleReadsAreCaught(t *testing.T) {
 
 func playUnsafe(t *testing.T, seed uint64) []linearizability.Operation {
 	return play(t, scenario{servers: 5, clients: 5, duration: 3 * time.Second, partitions: true, unsafe: true}, seed)
+}
+
+// changeMembership makes one random membership change through the current
+// leader: it removes a member (the leader itself one time in three) while
+// more than three serve or on a coin flip, and otherwise adds a server
+// from outside. A change that fails (a lost leadership, the context's end)
+// is simply not retried: the next step asks the leader afresh.
+func (c *cluster) changeMembership(ctx context.Context, rng *rand.Rand) {
+	leader := c.leader()
+	if leader == -1 {
+		return
+	}
+	rf := c.servers[leader].Raft()
+	members := rf.Status().Members
+	var outside []int
+	for i := range c.servers {
+		if !slices.Contains(members, i) {
+			outside = append(outside, i)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var err error
+	switch {
+	case len(outside) > 0 && (len(members) < 3 || (len(members) == 3 && rng.IntN(2) == 0)):
+		id := outside[rng.IntN(len(outside))]
+		err = rf.AddServer(ctx, id, strconv.Itoa(id))
+	case rng.IntN(3) == 0:
+		err = rf.RemoveServer(ctx, leader)
+	default:
+		err = rf.RemoveServer(ctx, members[rng.IntN(len(members))])
+	}
+	c.t.Logf("seed %d: membership change from %v: %v", c.seed, members, err)
 }
