@@ -30,13 +30,13 @@ func FuzzLoadLog(f *testing.F) {
 		func() error { return err },
 		func() error { return s.SaveHardState(HardState{CurrentTerm: 3, VotedFor: 1}) },
 		func() error {
-			members := []Member{{1, "127.0.0.1:7001"}, {2, "127.0.0.1:7002"}}
+			members := []Member{{ID: 1, Addr: "127.0.0.1:7001"}, {ID: 2, Addr: "127.0.0.1:7002"}}
 			return s.SaveSnapshot(Snapshot{Index: 2, Term: 1, Data: []byte("at2"), Members: members}, ents(3, 4, 1))
 		},
 		func() error { return s.Append(ents(5, 8, 2)) },
 		func() error { return s.Append(ents(6, 6, 3)) },
 		func() error {
-			config := encodeMembers(nil, []Member{{1, "127.0.0.1:7001"}, {3, "127.0.0.1:7003"}})
+			config := encodeMembers(nil, []Member{{ID: 1, Addr: "127.0.0.1:7001"}, {ID: 3, Addr: "127.0.0.1:7003"}})
 			return s.Append([]Entry{{Index: 7, Term: 3, Type: EntryConfig, Command: config}, {Index: 8, Term: 3, Type: EntryNoop}})
 		},
 		s.Close,

@@ -53,9 +53,9 @@ func testStorageContract(t *testing.T, newStore func(t *testing.T) (open func() 
 		{"entry types and the snapshot's members", []storageOp{
 			{entries: []Entry{{Index: 1, Term: 1, Command: []byte("cmd1")}, {Index: 2, Term: 1, Type: EntryNoop, Command: []byte("cmd2")},
 				{Index: 3, Term: 1, Type: EntryConfig, Command: []byte("cmd3")}}},
-			{snap: &Snapshot{Index: 2, Term: 1, Data: []byte("at2"), Members: []Member{{1, "10.0.0.1:7001"}, {2, ""}}},
+			{snap: &Snapshot{Index: 2, Term: 1, Data: []byte("at2"), Members: []Member{{ID: 1, Addr: "10.0.0.1:7001"}, {ID: 2}}},
 				entries: []Entry{{Index: 3, Term: 1, Type: EntryConfig, Command: []byte("cmd3")}}},
-		}, "term 0 vote -1, snapshot 2/1 \"at2\" members [{1 10.0.0.1:7001} {2 }], log [3/1(type 1)]"},
+		}, "term 0 vote -1, snapshot 2/1 \"at2\" members [1@10.0.0.1:7001 2@], log [3/1(type 1)]"},
 		{"append leaving a gap is refused", []storageOp{{entries: ents(1, 2, 1)}, {entries: ents(4, 4, 1), refused: true}},
 			"term 0 vote -1, snapshot 0/0 \"\", log [1/1 2/1]"},
 		{"append inside the snapshot is refused", []storageOp{
@@ -351,7 +351,11 @@ func flip(i int) func([]byte) []byte {
 func savedString(s Saved) string {
 	members := ""
 	if s.Snapshot.Members != nil {
-		members = fmt.Sprintf(" members %v", s.Snapshot.Members)
+		var ms []string
+		for _, m := range s.Snapshot.Members {
+			ms = append(ms, fmt.Sprintf("%d@%s", m.ID, m.Addr))
+		}
+		members = fmt.Sprintf(" members %v", ms)
 	}
 	return fmt.Sprintf("term %d vote %d, snapshot %d/%d %q%s, log %s", s.HardState.CurrentTerm, s.HardState.VotedFor,
 		s.Snapshot.Index, s.Snapshot.Term, s.Snapshot.Data, members, logString(s))
