@@ -72,7 +72,7 @@ func (c *cluster) start(i int) {
 		Raft: raft.Config{
 			ID: i, Peers: peers, Storage: c.storages[i],
 			Join: i >= c.initial, Addrs: addrs,
-			Dial: func(_ int, addr string) raft.Peer { return c.net.Client(strconv.Itoa(i), addr) },
+			Dial:               func(_ int, addr string) raft.Peer { return c.net.Client(strconv.Itoa(i), addr) },
 			ElectionTimeoutMin: 150 * time.Millisecond, ElectionTimeoutMax: 300 * time.Millisecond,
 			HeartbeatInterval: 50 * time.Millisecond,
 			Rand:              rand.New(rand.NewPCG(c.seed, uint64(i))),
