@@ -10,6 +10,15 @@
 //	go run ./cmd/kvctl status
 //	go run ./cmd/kvctl bench -clients 64 -duration 10s
 //
+// members, add-server, remove-server and transfer change the cluster itself,
+// one server at a time (pkg/raft's membership change). A fourth node joins a
+// `kvnode -local 3` cluster like this:
+//
+//	go run ./cmd/kvnode -id 4 -join -peers 4=127.0.0.1:7004 -data data/node-4
+//	go run ./cmd/kvctl add-server 4 127.0.0.1:7004
+//	go run ./cmd/kvctl -servers 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003,4=127.0.0.1:7004 members
+//	go run ./cmd/kvctl remove-server 1
+//
 // With -shards it talks to the sharded store instead: get, put, append,
 // cas and del go to the group that owns the key's shard (shards.go), and
 // join, leave, move and config change or show the controller's
@@ -65,6 +74,10 @@ Commands:
                           one line per node, from its HTTP side port
   bench [-clients 64] [-duration 10s] [-keys 1000] [-value-size 16] [-read-ratio 0.5]
                           concurrent load; prints ops/s and latency percentiles
+  members                 the cluster's configuration, as the leader sees it
+  add-server ID ADDRESS   add a node started with kvnode -join (it catches up first)
+  remove-server ID        remove a node (the leader too: it steps down)
+  transfer [ID]           hand leadership to node ID (default: the most up to date)
 
 Sharded store (-shards -controller ...): get, put, append, cas and del as above, and
   join GID id=host:port,... [GID ...]
@@ -193,6 +206,12 @@ func dispatch(ctx context.Context, opts options, cmd string, args []string, stdo
 			return err
 		}
 		return runStatus(ctx, opts, addrs, stdout)
+	case "members", "add-server", "remove-server", "transfer":
+		a, err := parseAdmin(cmd, args)
+		if err != nil {
+			return err
+		}
+		return runAdmin(ctx, opts, a, stdout)
 	case "bench":
 		b, err := parseBench(args)
 		if err != nil {

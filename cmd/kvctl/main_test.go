@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"distkit/pkg/raft"
 	"time"
 
 	"distkit/pkg/kv"
@@ -38,6 +40,15 @@ func TestParseArgs(t *testing.T) {
 		{"bad servers", []string{"-servers", "x", "get", "k"}, "", nil, "-servers:"},
 		{"bad timeout", []string{"-timeout", "0s", "get", "k"}, "", nil, "-timeout 0s"},
 		{"unknown flag", []string{"-frob", "get", "k"}, "", nil, "flag provided but not defined"},
+		{"members", []string{"members"}, "members", adminCmd{method: "Members", args: raft.AdminArgs{ID: -1}}, ""},
+		{"add-server", []string{"add-server", "4", "127.0.0.1:7004"}, "add-server",
+			adminCmd{method: "AddServer", args: raft.AdminArgs{ID: 4, Addr: "127.0.0.1:7004"}}, ""},
+		{"remove-server", []string{"remove-server", "2"}, "remove-server", adminCmd{method: "RemoveServer", args: raft.AdminArgs{ID: 2}}, ""},
+		{"transfer to anyone", []string{"transfer"}, "transfer", adminCmd{method: "TransferLeadership", args: raft.AdminArgs{ID: -1}}, ""},
+		{"add-server without address", []string{"add-server", "4"}, "", nil, "add-server wants ID ADDRESS"},
+		{"add-server bad address", []string{"add-server", "4", "nowhere"}, "", nil, `address "nowhere" is not host:port`},
+		{"remove-server bad id", []string{"remove-server", "x"}, "", nil, `ID "x" is not a positive integer`},
+		{"members with arguments", []string{"members", "1"}, "", nil, "members takes no arguments"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,6 +60,8 @@ func TestParseArgs(t *testing.T) {
 					got, err = parseLock(args)
 				case "bench":
 					got, err = parseBench(args)
+				case "members", "add-server", "remove-server", "transfer":
+					got, err = parseAdmin(cmd, args)
 				default:
 					got, err = parseOp(cmd, args)
 				}

@@ -72,13 +72,15 @@ func (c *cluster) start(t *testing.T, ctx context.Context, id int) {
 	c.waitReady(t, ctx, id)
 }
 
-// launch starts node id's process.
-func (c *cluster) launch(t *testing.T, id int) {
+// launch starts node id's process, with more flags after the usual ones
+// (a repeated flag's last value wins).
+func (c *cluster) launch(t *testing.T, id int, more ...string) {
 	t.Helper()
 	p := &process{out: newWatchWriter(t.Output(), fmt.Sprintf("node-%d | ", id), "serving"), exited: make(chan struct{})}
 	args := []string{"-id", strconv.Itoa(id), "-peers", c.peers, "-data", c.data[id],
 		"-http", c.http[id], "-snapshot-bytes", "2048"}
-	p.cmd = exec.Command(kvnodeBin, append(args, c.extra...)...)
+	args = append(append(args, c.extra...), more...)
+	p.cmd = exec.Command(kvnodeBin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start node %d: %v", id, err)

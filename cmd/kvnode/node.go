@@ -47,6 +47,7 @@ type replica interface {
 	Drain(ctx context.Context) error
 	Stop()
 	Status() kv.Status
+	Raft() *raft.Node
 }
 
 // startNode listens, opens the storage (refusing corrupt data) and starts
@@ -98,9 +99,14 @@ func startNode(cfg config, logger *slog.Logger) (_ *node, err error) {
 	// node, which loads the storage: a damaged file fails here, with an
 	// error naming it, and the node never serves.
 	raftCfg := raft.Config{
-		ID:                 cfg.ID,
-		Peers:              peers,
-		Storage:            n.storage,
+		ID:      cfg.ID,
+		Peers:   peers,
+		Storage: n.storage,
+		// Membership change (kvctl add-server, remove-server): servers
+		// added later read the members' addresses from the log.
+		Join:               cfg.Join,
+		Addrs:              cfg.Peers,
+		Dial:               func(_ int, addr string) raft.Peer { return raft.DialPeer(addr, cfg.PeerTimeout) },
 		ElectionTimeoutMin: cfg.ElectionTimeoutMin,
 		ElectionTimeoutMax: 2 * cfg.ElectionTimeoutMin,
 		HeartbeatInterval:  cfg.HeartbeatInterval,
@@ -132,7 +138,10 @@ func startNode(cfg config, logger *slog.Logger) (_ *node, err error) {
 	}
 
 	rpcServer := rpc.NewServer()
-	if err = n.kv.Register(rpcServer); err != nil {
+	if err = n.kv.Register(rpcServer); err == nil {
+		err = rpcServer.RegisterName("RaftAdmin", raft.NewAdmin(n.kv.Raft()))
+	}
+	if err != nil {
 		n.kv.Stop()
 		return nil, err
 	}

@@ -185,3 +185,6 @@ func addrList(members map[int]string) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// Raft returns the group replica's Raft node, for the operator RPCs.
+func (r *shardReplica) Raft() *raft.Node { return r.srv.Raft() }
