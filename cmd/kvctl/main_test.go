@@ -8,11 +8,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"distkit/pkg/raft"
 	"time"
 
 	"distkit/pkg/kv"
+	"distkit/pkg/raft"
 )
 
 func TestParseArgs(t *testing.T) {
