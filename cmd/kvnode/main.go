@@ -21,6 +21,18 @@
 // KVNODE_PEERS for -peers, KVNODE_LOG_FORMAT=json for JSON logs, and so on
 // (env.go). The Dockerfile and the Kubernetes manifests in deploy/ use them.
 //
+// A new node joins a running cluster with -join: it starts outside the
+// configuration, never campaigns, and waits until the leader adds it
+// (kvctl add-server, which first lets it catch up as a non-voter). Its
+// -peers needs only its own address; -join matters on the first start only,
+// since from then on the node's log names the members:
+//
+//	go run ./cmd/kvnode -id 4 -join -peers 4=127.0.0.1:7004 -data data/node-4
+//	go run ./cmd/kvctl add-server 4 127.0.0.1:7004
+//
+// Every node serves the operator RPCs of pkg/raft's Admin as "RaftAdmin":
+// members, add-server, remove-server and transfer in kvctl.
+//
 // SIGINT or SIGTERM drains the node: new requests are sent elsewhere,
 // in-flight ones finish (at most -request-timeout), the log is synced and
 // closed, and the exit status is 0. A node killed with SIGKILL loses no
