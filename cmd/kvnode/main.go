@@ -59,11 +59,9 @@
 // A second group (say 200 on 7201-7203) joins the same way, and the shards
 // rebalance between the two. A group reaches the controller with a kv.Clerk and
 // the other groups' servers, from which it pulls the shards it gains, through
-// raft.DialPeer. Storage, the side port and signals work as in the plain mode,
-// except that /status counts the keys of every shard the replica holds and
-// draining only hands leadership over: the sharded server has no way to
-// refuse new requests or wait for those in flight, which answer "wrong leader"
-// or time out and are retried by their clerks. -local and -shards do not mix.
+// raft.DialPeer. Storage, the side port, signals and draining work as in the
+// plain mode, except that /status counts the keys of every shard the replica
+// holds. -local and -shards do not mix.
 package main
 
 import (

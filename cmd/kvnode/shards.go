@@ -118,28 +118,9 @@ func (r *shardReplica) Register(srv interface{ RegisterName(string, any) error }
 	return r.srv.Register(srv)
 }
 
-// Drain is what the sharded server allows: it has no way to refuse new
-// requests or wait for the ones in flight, so it only hands leadership over
-// when this node leads. Requests still in flight answer "wrong leader" or
-// time out, and clerks retry them on the new leader; each clerk's numbered
-// operations take effect once either way.
-func (r *shardReplica) Drain(ctx context.Context) error {
-	rf := r.srv.Raft()
-	if _, isLeader := rf.State(); !isLeader {
-		return nil
-	}
-	done := make(chan error, 1)
-	go func() { done <- rf.TransferLeadership(-1) }()
-	select {
-	case err := <-done:
-		if err != nil && !errors.Is(err, raft.ErrNotLeader) {
-			return fmt.Errorf("shardkv: drain: %w", err)
-		}
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("shardkv: drain: leadership transfer: %w", ctx.Err())
-	}
-}
+// Drain turns new requests away, waits for those in flight and hands
+// leadership over, as the plain store does (shardkv.Server.Drain).
+func (r *shardReplica) Drain(ctx context.Context) error { return r.srv.Drain(ctx) }
 
 // Stop stops the server, then closes every client it used.
 func (r *shardReplica) Stop() {

@@ -31,7 +31,7 @@ func (s *Server) Drain(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("kv: drain: requests still in flight: %w", ctx.Err())
 	}
-	if _, isLeader := s.rf.State(); isLeader && len(s.cfg.Raft.Peers) > 0 {
+	if st := s.rf.Status(); st.Role == raft.Leader && len(st.Members) > 1 {
 		if err := s.rf.TransferLeadership(-1); err != nil && !errors.Is(err, raft.ErrNotLeader) {
 			return fmt.Errorf("kv: drain: %w", err)
 		}

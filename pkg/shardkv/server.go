@@ -86,6 +86,12 @@ type Server struct {
 	peersMu sync.Mutex
 	peers   map[string]raft.Peer // other groups' servers, by address
 
+	// Drain's gate (lifecycle.go): once draining, client requests are
+	// turned away; inflight counts those admitted before.
+	gateMu   sync.Mutex
+	draining bool
+	inflight sync.WaitGroup
+
 	ctx  context.Context // canceled by Stop: ends controller queries and pulls
 	stop context.CancelFunc
 	done chan struct{}
@@ -186,6 +192,10 @@ func (s *Server) Delete(args *kv.Request, reply *kv.Reply) error {
 // op turns a client request into a log entry and waits for its result.
 func (s *Server) op(op kv.Op, args *kv.Request, reply *kv.Reply) error {
 	reply.LeaderHint = -1
+	if !s.enter(reply) {
+		return nil
+	}
+	defer s.inflight.Done()
 	if len(args.Key) > kv.MaxKeySize || len(args.Value) > kv.MaxValueSize {
 		reply.Code = kv.CodeTooLarge
 		return nil
