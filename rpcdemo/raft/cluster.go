@@ -37,7 +37,9 @@ type member struct {
 	node     *raft.Node
 	listener net.Listener
 	applied  []string // commands this node's state machine applied, in order
+	index    int      // the log index of the last of them
 	peers    []*raft.RPCPeer
+	join     bool // started outside the configuration, to be added (raft.Config.Join)
 
 	mu    sync.Mutex
 	conns []net.Conn // accepted connections, cut on a crash
@@ -67,6 +69,19 @@ func newCluster(nw network, n int, seed uint64, onEvent func(raft.Event), logger
 	return c, nil
 }
 
+// add makes room for a new node, outside the cluster until the leader's
+// AddServer takes it in; start boots it.
+func (c *cluster) add() (*member, error) {
+	id := len(c.members)
+	l, err := c.net.listen("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen for node %d: %w", id, err)
+	}
+	m := &member{id: id, addr: l.Addr().String(), storage: raft.NewMemoryStorage(), listener: l, join: true}
+	c.members = append(c.members, m)
+	return m, nil
+}
+
 // start boots member m from its storage and serves its RPCs.
 func (c *cluster) start(m *member) error {
 	if m.listener == nil {
@@ -76,18 +91,24 @@ func (c *cluster) start(m *member) error {
 		}
 		m.listener = l
 	}
+	// The starting members know each other; a node added later learns
+	// the members and their addresses from the log, and dials them.
 	peers := make(map[int]raft.Peer)
+	addrs := map[int]string{m.id: m.addr}
 	m.peers = nil
 	for _, p := range c.members {
-		if p != m {
+		if p != m && !p.join && !m.join {
 			peer := raft.DialPeerWith(p.addr, 100*time.Millisecond, c.net.dial)
 			peers[p.id] = peer
+			addrs[p.id] = p.addr
 			m.peers = append(m.peers, peer)
 		}
 	}
 	applyCh := make(chan raft.ApplyMsg, 64)
 	node, err := raft.New(raft.Config{
 		ID: m.id, Peers: peers, ApplyCh: applyCh, Storage: m.storage,
+		Join: m.join, Addrs: addrs,
+		Dial:               func(_ int, addr string) raft.Peer { return raft.DialPeerWith(addr, 100*time.Millisecond, c.net.dial) },
 		ElectionTimeoutMin: 300 * time.Millisecond, ElectionTimeoutMax: 600 * time.Millisecond,
 		HeartbeatInterval: 60 * time.Millisecond,
 		Rand:              rand.New(rand.NewPCG(c.seed, uint64(m.id))),
@@ -102,7 +123,7 @@ func (c *cluster) start(m *member) error {
 	}
 	m.node, m.quit = node, make(chan struct{})
 	c.mu.Lock()
-	m.applied = nil // the state machine is rebuilt from the log on restart
+	m.applied, m.index = nil, 0 // the state machine is rebuilt from the log on restart
 	c.mu.Unlock()
 	m.wg.Add(2)
 	go m.serve(srv, m.listener)
@@ -134,6 +155,7 @@ func (c *cluster) apply(m *member, applyCh <-chan raft.ApplyMsg, quit <-chan str
 			if msg.CommandValid {
 				c.mu.Lock()
 				m.applied = append(m.applied, string(msg.Command))
+				m.index = msg.CommandIndex
 				c.mu.Unlock()
 			}
 		case <-quit:
@@ -175,7 +197,7 @@ func (c *cluster) leader() *member {
 	var best *member
 	bestTerm := -1
 	for _, m := range c.members {
-		if m.listener == nil {
+		if m.listener == nil || m.node == nil {
 			continue
 		}
 		if term, ok := m.node.State(); ok && term > bestTerm {
@@ -183,6 +205,15 @@ func (c *cluster) leader() *member {
 		}
 	}
 	return best
+}
+
+// appliedIndex returns the log index of the last command m applied. Raft's
+// own entries (configurations) take indexes too, so it can run ahead of
+// the number of commands.
+func (c *cluster) appliedIndex(m *member) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return m.index
 }
 
 // logOf returns a copy of what m has applied.

@@ -1,5 +1,6 @@
 // Raft over net/rpc: five nodes in one process elect a leader, replicate a
-// few commands, lose their leader, elect another and catch the old one up.
+// few commands, lose their leader, elect another and catch the old one up;
+// then a new node joins and the leader removes itself (membership change).
 //
 //	go run ./rpcdemo/raft              # 5 nodes, a random seed
 //	go run ./rpcdemo/raft -nodes 3 -seed 7 -v
@@ -13,7 +14,7 @@
 //	[ 0.354s] node 3 got a vote from node 4 (term 1)
 //	[ 0.354s] node 3 won a majority: LEADER of term 1
 //	...
-//	Step 5. Every node applied the same commands in the same order:
+//	Step 7. Every member applied the same commands in the same order:
 //	  node 0: set x=1 | set y=2 | set z=3 | del x | set w=4
 //	  ...
 //	all 5 logs agree.
@@ -111,19 +112,87 @@ func story(ctx context.Context, w io.Writer, nw network, n int, seed uint64, log
 	}
 	say.say("node %d has applied all %d commands again", leader.id, want)
 
-	say.step("Step 5. Every node applied the same commands in the same order:")
-	reference := c.logOf(c.members[0])
-	agree := true
+	joined, err := addNode(ctx, c, say)
+	if err != nil {
+		return err
+	}
+	removed, err := removeLeader(ctx, c, say)
+	if err != nil {
+		return err
+	}
+
+	say.step("Step 7. Every member applied the same commands in the same order:")
+	var reference []string
+	agree, members := true, 0
 	for _, m := range c.members {
+		if m == removed {
+			continue
+		}
 		log := c.logOf(m)
+		if reference == nil {
+			reference = log
+		}
 		fmt.Fprintf(w, "  node %d: %s\n", m.id, strings.Join(log, " | "))
 		agree = agree && slices.Equal(log, reference)
+		members++
 	}
 	if !agree {
 		return errors.New("the logs differ: this is a bug in the Raft")
 	}
-	fmt.Fprintf(w, "all %d logs agree.\n", n)
+	fmt.Fprintf(w, "all %d logs agree, node %d's included; node %d's stops where it was removed: %s\n",
+		members, joined.id, removed.id, strings.Join(c.logOf(removed), " | "))
 	return nil
+}
+
+// addNode starts a new node outside the cluster and has the leader add it.
+func addNode(ctx context.Context, c *cluster, say *narrator) (*member, error) {
+	leader := c.leader()
+	if leader == nil {
+		return nil, errors.New("no leader to add a node")
+	}
+	m, err := c.add()
+	if err != nil {
+		return nil, err
+	}
+	say.step("Step 5. A new node, node %d on %s, starts outside the configuration: it never campaigns. The leader, node %d,\n"+
+		"replicates to it as a non-voter until it keeps pace, then appends a configuration entry that makes it a member.",
+		m.id, m.addr, leader.id)
+	if err := c.start(m); err != nil {
+		return nil, err
+	}
+	began := time.Now()
+	if err := leader.node.AddServer(ctx, m.id, m.addr); err != nil {
+		return nil, fmt.Errorf("add node %d: %w", m.id, err)
+	}
+	say.say("node %d is a member after %dms; the leader's configuration is now %v (a majority is %d)",
+		m.id, time.Since(began).Milliseconds(), leader.node.Status().Members, len(leader.node.Status().Members)/2+1)
+	want := len(c.logOf(leader))
+	if err := waitUntil(ctx, func() bool { return len(c.logOf(m)) == want }); err != nil {
+		return nil, fmt.Errorf("node %d did not catch up: %w", m.id, err)
+	}
+	say.say("node %d has applied all %d commands, from before it existed too", m.id, want)
+	return m, submit(ctx, c, say, "set v=5")
+}
+
+// removeLeader has the leader remove itself, then stops it.
+func removeLeader(ctx context.Context, c *cluster, say *narrator) (*member, error) {
+	leader := c.leader()
+	if leader == nil {
+		return nil, errors.New("no leader to remove")
+	}
+	say.step("Step 6. Remove the leader, node %d: it leads until the configuration without it commits,\n"+
+		"then steps down, and the remaining members elect a leader among themselves after an election\n"+
+		"timeout (an operator who cares transfers leadership first: kvctl transfer).", leader.id)
+	if err := leader.node.RemoveServer(ctx, leader.id); err != nil {
+		return nil, fmt.Errorf("remove node %d: %w", leader.id, err)
+	}
+	next, err := waitLeader(ctx, c, say)
+	if err != nil {
+		return nil, err
+	}
+	say.say("members now %v; node %d no longer counts and can be stopped", next.node.Status().Members, leader.id)
+	c.crash(leader)
+	return leader, submit(ctx, c, say, "set u=6")
 }
 
 // waitLeader waits until some live node announces it won an election.
@@ -155,7 +224,7 @@ func submit(ctx context.Context, c *cluster, say *narrator, cmd string) error {
 	}
 	err := waitUntil(ctx, func() bool {
 		for _, m := range c.members {
-			if m.listener != nil && len(c.logOf(m)) < index {
+			if m.listener != nil && c.appliedIndex(m) < index {
 				return false
 			}
 		}
