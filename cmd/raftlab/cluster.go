@@ -313,7 +313,7 @@ func (l *lab) setUnsafe(on bool) error {
 	if on {
 		l.hub.say("servers restarted with UNSAFE stale reads: any replica answers Get from its own memory")
 	} else {
-		l.hub.say("servers restarted with safe reads: every Get goes through the log")
+		l.hub.say("servers restarted with safe reads: the leader confirms it still leads before each Get (ReadIndex)")
 	}
 	return nil
 }

@@ -84,7 +84,8 @@ func (l *lab) put(ctx context.Context, key, value string) (kv.Value, error) {
 	return v, nil
 }
 
-// get reads key through a clerk, through the log like any Get.
+// get reads key through a clerk, as any Get: served by the leader with
+// ReadIndex (pkg/kv, read.go).
 func (l *lab) get(ctx context.Context, key string) (kv.Value, error) {
 	ck, done := l.newClerk()
 	defer done()

@@ -10,22 +10,29 @@
 //	  └──────Reply─────────┘◀── apply loop ◀─ApplyMsg┘  (every replica applies every entry)
 //
 // A [Clerk] sends each operation to the server it believes leads. The
-// server turns it into a [Command], hands it to Raft and waits until the
-// entry comes back on the apply channel, committed; then every replica
+// server turns a write into a [Command], hands it to Raft and waits until
+// the entry comes back on the apply channel, committed; then every replica
 // applies it to its state machine, and the leader answers the waiting clerk
-// with the result.
+// with the result. A Get takes the shorter path of ReadIndex (below): no
+// entry, one confirmation round shared with every other Get in flight.
 //
 // # Guarantees, and how each is kept
 //
-// Linearizable operations. Every operation, Get included, is an entry in the
-// log, so the order of the log is the order of the operations, and a Get
-// sees every write committed before it. Reads through the log are the
-// simplest correct choice: a leader that answered reads from its own
-// memory could have been deposed without knowing it and serve stale data.
-// The faster alternative is ReadIndex (Raft thesis §6.4): the leader notes
-// its commit index, confirms it still leads with one round of heartbeats,
-// waits until it has applied that index and then reads locally, with no
-// log entry at all. It is a workshop exercise in CHALLENGES.md.
+// Linearizable operations. Every write is an entry in the log, so the order
+// of the log is the order of the writes. A Get needs no entry: the leader
+// serves it with ReadIndex (Raft thesis §6.4, [raft.Node.ReadIndex]). It
+// notes its commit index, confirms it still leads with one round of
+// AppendEntries acknowledged by a majority in its term, waits until its
+// state machine has applied that index and then reads locally. A leader
+// that answered from its memory without the round could have been deposed
+// without knowing it and serve stale data; with the round, a deposed leader
+// cut off from the majority answers nothing. All the Gets that arrive
+// while a round is being prepared share it, and under load they ride on
+// the AppendEntries the leader sends anyway. Two cases still go through the
+// log: a new leader's first reads, until it has committed an entry of its
+// own term (before that its commit index may lag behind its predecessor's),
+// and a read of a key whose lease has run out by the leader's clock but not
+// yet by the state machine's (see leases below).
 //
 // Exactly-once effects. Replies get lost and leaders change, so the clerk
 // retries, and a retried Append must not append twice. Each clerk has a
@@ -49,7 +56,10 @@
 // with its clock when it proposes it ([Command].Now), the machine's clock is
 // the largest stamp applied so far, and a leader with live leases proposes
 // a Tick now and then so that time moves without client traffic. A new
-// leader's clock may be behind; the machine's clock never goes back.
+// leader's clock may be behind; the machine's clock never goes back. A Get
+// served with ReadIndex reads without moving the machine's clock, so a key
+// whose lease the leader's clock says has run out is read through the log
+// instead, where the Get's own stamp expires the lease first.
 //
 // Bounded log. With [Config].MaxRaftState set, a server snapshots its state
 // once that many bytes of commands have been applied since the last
@@ -67,27 +77,35 @@
 //
 // # Figures
 //
-// Measured on 2 cores on 2026-11-29, with other jobs sharing the machine:
-// 30,000 to 40,000 operations per second through 64 clerks against three
-// servers in one process over net/rpc on 127.0.0.1 (half Gets, half Puts of
-// 16-byte values on 1,000 keys, in-memory Raft storage).
+// Measured on 2 cores on 2026-11-29, with other jobs sharing the machine,
+// through 64 clerks against three servers in one process over net/rpc on
+// 127.0.0.1 (half Gets, half Puts of 16-byte values on 1,000 keys,
+// in-memory Raft storage): 43,000 to 43,500 operations per second with
+// Gets served by ReadIndex, against 35,500 to 39,900 when every Get went
+// through the log, in the quieter of the interleaved runs (over all runs,
+// with the machine busy, 18,800 to 43,800 against 20,900 to 39,900).
 //
-//	go test -run '^$' -bench Clerk_RPC -benchtime 3s ./pkg/kv
+//	go test -run '^$' -bench Clerk_RPC -benchtime 3s -count 5 ./pkg/kv
 //
-// The target was 50,000. A profile shows where the time goes: each
-// operation is one net/rpc round trip from clerk to leader (gob encoding and
-// about three system calls, the 33-39 µs that rpcdemo/basics measures for a
-// bare loopback call), while Raft adds only about 0.15 RPCs per operation
-// thanks to batching. Serving Gets with ReadIndex (an exercise) would take
-// half the operations off the log; a leaner codec than gob would cut the
-// rest.
+// The target was 50,000. ReadIndex took half the operations off the log
+// and cut the CPU time per operation from about 49 to about 44 µs, but
+// the rest is the clerk's RPC itself: each operation is one net/rpc round
+// trip from clerk to leader (gob encoding and about three system calls,
+// the 33-39 µs that rpcdemo/basics measures for a bare loopback call), and
+// the 64 clerks share one connection per server, whose writes net/rpc
+// serializes, one system call per message each way. Raft adds only about
+// 0.15 RPCs per operation thanks to batching. Writing many messages with
+// one system call would be the next step; a simple version of it (a
+// connection whose writes a flusher goroutine batches) saved CPU but made
+// throughput erratic, so it is not here.
 //
 // # Reading order
 //
 //  1. command.go: what goes into the log, and its encoding.
 //  2. machine.go: the state machine, deduplication and leases.
 //  3. server.go: RPC handlers, the apply loop, snapshots.
-//  4. lifecycle.go: draining and stopping a server, and its status.
-//  5. clerk.go: the client and its retry loop.
-//  6. shard.go: what the sharded store (pkg/shardkv) needs from this one.
+//  4. read.go: Gets with ReadIndex.
+//  5. lifecycle.go: draining and stopping a server, and its status.
+//  6. clerk.go: the client and its retry loop.
+//  7. shard.go: what the sharded store (pkg/shardkv) needs from this one.
 package kv

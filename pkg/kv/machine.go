@@ -185,6 +185,21 @@ func (m *machine) execute(c Command) Result {
 	return Result{Code: CodeInvalid}
 }
 
+// leaseCurrent reports whether a read of key at time now (a leader's clock
+// reading, Unix nanoseconds) sees what a Get through the log would: false
+// when key belongs to a lease that has run out by now while the machine's
+// clock, which moves only with applied commands, has not yet expired it. A
+// Get in the log would first advance the clock and find the key gone, so
+// such a read must go through the log. It changes nothing.
+func (m *machine) leaseCurrent(key string, now int64) bool {
+	it := m.Data[key]
+	if it == nil || it.Lease == 0 {
+		return true
+	}
+	l := m.Leases[it.Lease]
+	return l == nil || l.Expiry > now
+}
+
 // write stores value under key, attached to lease if not 0.
 func (m *machine) write(key, value string, leaseID int64) Result {
 	var l *lease

@@ -76,6 +76,7 @@ type Server struct {
 	m           *machine
 	lastApplied int
 	waiters     map[int]chan applied // log index -> the handler waiting for it
+	readers     []readWaiter         // reads waiting for lastApplied to reach their index
 	sinceSnap   int                  // bytes of commands applied since the last snapshot
 
 	// The drain gate (Drain): once draining, new requests are turned
@@ -88,6 +89,13 @@ type Server struct {
 	done     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
+}
+
+// readWaiter is a Get waiting for the apply loop to reach its read index:
+// ch is closed once lastApplied >= index.
+type readWaiter struct {
+	index int
+	ch    chan struct{}
 }
 
 // applied is what the apply loop tells a waiting handler: which command
@@ -146,7 +154,8 @@ func (s *Server) Register(srv interface{ RegisterName(string, any) error }) erro
 }
 
 // The RPC handlers. Each names its operation and hands the request to
-// propose; a Get goes through the log like a write (see doc.go for why).
+// propose; a write goes through the log, a Get is served with ReadIndex
+// (read.go) and goes through the log only when ReadIndex cannot serve it.
 
 // Get reads Key.
 func (s *Server) Get(args *Request, reply *Reply) error { return s.propose(OpGet, args, reply) }
@@ -216,6 +225,9 @@ func (s *Server) propose(op Op, args *Request, reply *Reply) error {
 		s.mu.Lock()
 		reply.Result = s.m.execute(c) // no log entry, no session: a bare local read
 		s.mu.Unlock()
+		return nil
+	}
+	if op == OpGet && s.read(&c, reply) {
 		return nil
 	}
 	index, ch, ok := s.start(&c)
@@ -298,6 +310,7 @@ func (s *Server) applyCommand(msg raft.ApplyMsg) {
 		return // already covered by a snapshot
 	}
 	s.lastApplied = msg.CommandIndex
+	s.wakeReaders()
 	c, err := decodeCommand(msg.Command)
 	var a applied
 	if err != nil {
@@ -340,6 +353,7 @@ func (s *Server) installSnapshot(msg raft.ApplyMsg) {
 	}
 	s.m = m
 	s.lastApplied = msg.SnapshotIndex
+	s.wakeReaders()
 	s.sinceSnap = 0
 	// Handlers waiting for indexes inside the snapshot will never hear of
 	// their entries; let them time out and retry.

@@ -73,8 +73,10 @@
 // syncs its own disk in parallel with its followers (thesis §10.2.1),
 // leadership transfer (thesis §3.10), membership change one server at a
 // time with new servers catching up as non-voters first ([Node.AddServer],
-// [Node.RemoveServer], thesis §4), and an observer hook ([Config.OnEvent])
-// for dashboards and narrated demos. "The thesis" is Ongaro's "Consensus:
+// [Node.RemoveServer], thesis §4), linearizable reads without log entries
+// ([Node.ReadIndex], thesis §6.4, with one confirmation round shared by
+// every read in flight), and an observer hook ([Config.OnEvent]) for
+// dashboards and narrated demos. "The thesis" is Ongaro's "Consensus:
 // Bridging Theory and Practice" (Stanford, 2014).
 //
 // # Changing the members
@@ -109,7 +111,8 @@
 //   - Size: the core (raft.go, election.go, replication.go, log.go,
 //     apply.go, snapshot.go, transfer.go, events.go) is about 1,540 lines,
 //     comments and blank lines included; membership change
-//     (membership.go, configuration.go) adds about 490.
+//     (membership.go, configuration.go) adds about 490, ReadIndex
+//     (readindex.go) about 190.
 //
 // # Reading order
 //
@@ -122,6 +125,7 @@
 //  7. transfer.go: handing leadership to another node before a restart.
 //  8. membership.go and configuration.go: adding and removing servers one
 //     at a time, and each node's view of who the members are.
-//  9. persist.go and filestorage.go: what survives a crash.
-//  10. peer.go: calling a peer over TCP with a timeout and a redial.
+//  9. readindex.go: reads confirmed by a round of heartbeats instead of the log.
+//  10. persist.go and filestorage.go: what survives a crash.
+//  11. peer.go: calling a peer over TCP with a timeout and a redial.
 package raft

@@ -83,6 +83,7 @@ func (n *Node) becomeFollower(term int) {
 	if n.role != Follower {
 		n.logger.Info("became follower", "term", n.currentTerm)
 		n.emit(Event{Kind: EventRole, Role: Follower})
+		n.failReads() // a leader stepping down confirms no reads (readindex.go)
 	}
 	n.role = Follower
 	n.endTransfer()

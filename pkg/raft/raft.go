@@ -149,6 +149,8 @@ type Node struct {
 	transferTarget int
 	transferDone   chan struct{}
 
+	reads readState // ReadIndex rounds and acknowledgments (readindex.go)
+
 	snapshot        []byte    // data of the snapshot at log.snapshotIndex()
 	snapMembers     []Member  // the configuration at log.snapshotIndex()
 	pendingSnapshot *Snapshot // installed from a leader, not yet delivered

@@ -79,13 +79,15 @@ func (n *Node) sendAppendEntries(id int, pipelined bool) {
 	if pipelined {
 		n.inflight[id] = true
 	}
+	round := n.readRoundToSend() // ReadIndex bookkeeping (readindex.go)
 	n.wg.Add(1)
-	go n.appendEntries(id, n.peers[id], args, pipelined)
+	go n.appendEntries(id, n.peers[id], args, pipelined, round)
 }
 
 // appendEntries makes one AppendEntries call and acts on the reply. It runs
 // in its own goroutine and holds the mutex only after the call returns.
-func (n *Node) appendEntries(id int, peer Peer, args *AppendEntriesArgs, pipelined bool) {
+// readRound is the ReadIndex round the message confirms (readindex.go).
+func (n *Node) appendEntries(id int, peer Peer, args *AppendEntriesArgs, pipelined bool, readRound int) {
 	defer n.wg.Done()
 	var reply AppendEntriesReply
 	n.emit(Event{Kind: EventSend, Term: args.Term, Peer: id, RPC: "AppendEntries", Entries: len(args.Entries)})
@@ -113,6 +115,9 @@ func (n *Node) appendEntries(id int, peer Peer, args *AppendEntriesArgs, pipelin
 	if _, ok := n.peers[id]; !ok || n.role != Leader || n.currentTerm != args.Term {
 		return
 	}
+	// Any reply in our term, success or not, shows the follower still
+	// accepts this leader: that confirms reads (readindex.go).
+	n.ackRead(id, readRound)
 	if reply.Success {
 		// Replies can arrive out of order, so only move forward.
 		match := args.PrevLogIndex + len(args.Entries)
@@ -133,9 +138,10 @@ func (n *Node) appendEntries(id int, peer Peer, args *AppendEntriesArgs, pipelin
 	}
 	// Send again at once if the follower lacks entries, or has them but
 	// has not yet heard they are committed (its state machine would lag
-	// until the next heartbeat).
+	// until the next heartbeat), or if reads wait for a round newer than
+	// this message's (readindex.go).
 	behind := n.nextIndex[id] <= n.log.lastIndex() || args.LeaderCommit < n.commitIndex
-	if behind && !n.inflight[id] {
+	if (behind || n.readWaitsFor(readRound)) && !n.inflight[id] {
 		n.sendAppendEntries(id, true)
 	}
 }
