@@ -184,7 +184,7 @@ func (n *node) acceptLoop(srv *rpc.Server) {
 		n.wg.Add(1)
 		go func() {
 			defer n.wg.Done()
-			srv.ServeConn(conn) // returns when the connection breaks or is closed
+			raft.ServeConn(srv, conn) // net/rpc with coalesced writes; returns when the connection breaks or is closed
 			n.mu.Lock()
 			delete(n.conns, conn)
 			n.mu.Unlock()

@@ -171,7 +171,7 @@ func (m *member) serve(srv *rpc.Server, ln net.Listener) {
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
-			srv.ServeConn(conn)
+			raft.ServeConn(srv, conn)
 			m.connMu.Lock()
 			delete(m.conns, conn)
 			m.connMu.Unlock()

@@ -97,6 +97,6 @@ func serve(l net.Listener, srv *rpc.Server) {
 		if err != nil {
 			return
 		}
-		go srv.ServeConn(conn)
+		go raft.ServeConn(srv, conn)
 	}
 }

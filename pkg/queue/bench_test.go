@@ -127,7 +127,7 @@ func benchCluster(b *testing.B, n int) map[int]raft.Peer {
 				if err != nil {
 					return
 				}
-				go srv.ServeConn(conn)
+				go raft.ServeConn(srv, conn)
 			}
 		}()
 	}

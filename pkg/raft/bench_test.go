@@ -218,6 +218,6 @@ func serve(l net.Listener, srv *rpc.Server) {
 		if err != nil {
 			return
 		}
-		go srv.ServeConn(conn)
+		go ServeConn(srv, conn)
 	}
 }

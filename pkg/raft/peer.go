@@ -105,7 +105,7 @@ func (p *RPCPeer) connect() (*rpc.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial peer at %s: %w", p.addr, err)
 	}
-	p.client = rpc.NewClient(conn)
+	p.client = NewClient(conn) // net/rpc's client, with coalesced writes (codec.go)
 	return p.client, nil
 }
 
