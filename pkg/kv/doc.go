@@ -77,27 +77,27 @@
 //
 // # Figures
 //
-// Measured on 2 cores on 2026-11-29, with other jobs sharing the machine,
-// through 64 clerks against three servers in one process over net/rpc on
-// 127.0.0.1 (half Gets, half Puts of 16-byte values on 1,000 keys,
-// in-memory Raft storage): 43,000 to 43,500 operations per second with
-// Gets served by ReadIndex, against 35,500 to 39,900 when every Get went
-// through the log, in the quieter of the interleaved runs (over all runs,
-// with the machine busy, 18,800 to 43,800 against 20,900 to 39,900).
+// Measured on 2 cores on 2026-11-29 through 64 clerks against three
+// servers in one process over net/rpc on 127.0.0.1 (half Gets, half Puts
+// of 16-byte values on 1,000 keys, in-memory Raft storage):
 //
 //	go test -run '^$' -bench Clerk_RPC -benchtime 3s -count 5 ./pkg/kv
 //
-// The target was 50,000. ReadIndex took half the operations off the log
-// and cut the CPU time per operation from about 49 to about 44 µs, but
-// the rest is the clerk's RPC itself: each operation is one net/rpc round
-// trip from clerk to leader (gob encoding and about three system calls,
-// the 33-39 µs that rpcdemo/basics measures for a bare loopback call), and
-// the 64 clerks share one connection per server, whose writes net/rpc
-// serializes, one system call per message each way. Raft adds only about
-// 0.15 RPCs per operation thanks to batching. Writing many messages with
-// one system call would be the next step; a simple version of it (a
-// connection whose writes a flusher goroutine batches) saved CPU but made
-// throughput erratic, so it is not here.
+// 45,000 to 61,000 operations per second (target: 50,000; most runs on an
+// otherwise idle machine gave 55,000 to 60,000). Two steps got it there,
+// each measured by alternating two test binaries:
+//
+//   - ReadIndex took the Gets off the log: from 35,500-39,900 to
+//     43,000-43,500, and CPU per operation from about 49 to 44 µs.
+//   - The rest was net/rpc itself. Its gob codec makes one write system
+//     call per message, and the 64 clerks share one connection per
+//     server, so a burst of 64 replies was 64 writes. pkg/raft's codec
+//     (codec.go) writes the same bytes through one flusher goroutine per
+//     connection, as much as has piled up per system call: from
+//     33,000-34,300 to 45,100-46,000 back to back on a busier machine.
+//
+// Raft itself adds only about 0.15 AppendEntries per operation, thanks to
+// batching.
 //
 // # Reading order
 //
