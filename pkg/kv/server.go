@@ -79,12 +79,7 @@ type Server struct {
 	readers     []readWaiter         // reads waiting for lastApplied to reach their index
 	sinceSnap   int                  // bytes of commands applied since the last snapshot
 
-	// The drain gate (Drain): once draining, new requests are turned
-	// away; inflight counts the ones inside. Add is called only under
-	// gateMu and only while not draining, so Drain's Wait is legal.
-	gateMu   sync.Mutex
-	draining bool
-	inflight sync.WaitGroup
+	gate Gate // turns requests away once draining (lifecycle.go)
 
 	done     chan struct{}
 	stopOnce sync.Once
@@ -190,18 +185,14 @@ func (s *Server) Revoke(args *Request, reply *Reply) error { return s.propose(Op
 // failed compare) go in reply.Code; the error result is for broken calls.
 func (s *Server) propose(op Op, args *Request, reply *Reply) error {
 	reply.LeaderHint = -1
-	s.gateMu.Lock()
-	if s.draining {
-		s.gateMu.Unlock()
+	if !s.gate.Enter() {
 		// Nothing was proposed, so "not the leader" is true as far as
 		// this request goes: the clerk retries it elsewhere. No hint:
 		// this node may lead for a moment yet.
 		reply.Code = CodeWrongLeader
 		return nil
 	}
-	s.inflight.Add(1)
-	s.gateMu.Unlock()
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 
 	if len(args.Key) > MaxKeySize || len(args.Value) > MaxValueSize {
 		reply.Code = CodeTooLarge

@@ -86,11 +86,7 @@ type Server struct {
 	peersMu sync.Mutex
 	peers   map[string]raft.Peer // other groups' servers, by address
 
-	// Drain's gate (lifecycle.go): once draining, client requests are
-	// turned away; inflight counts those admitted before.
-	gateMu   sync.Mutex
-	draining bool
-	inflight sync.WaitGroup
+	gate kv.Gate // turns client requests away once draining (lifecycle.go)
 
 	ctx  context.Context // canceled by Stop: ends controller queries and pulls
 	stop context.CancelFunc
@@ -192,10 +188,13 @@ func (s *Server) Delete(args *kv.Request, reply *kv.Reply) error {
 // op turns a client request into a log entry and waits for its result.
 func (s *Server) op(op kv.Op, args *kv.Request, reply *kv.Reply) error {
 	reply.LeaderHint = -1
-	if !s.enter(reply) {
+	if !s.gate.Enter() {
+		// Nothing was proposed, so "not the leader" is true for this
+		// request: the clerk tries another replica of the group.
+		reply.Code = kv.CodeWrongLeader
 		return nil
 	}
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 	if len(args.Key) > kv.MaxKeySize || len(args.Value) > kv.MaxValueSize {
 		reply.Code = kv.CodeTooLarge
 		return nil
