@@ -154,64 +154,66 @@ func (w *batchWriter) close(drain bool) error {
 	return w.conn.Close()
 }
 
-// serverCodec is net/rpc's gob server codec with its writes coalesced.
-type serverCodec struct {
+// gobStream is one connection in net/rpc's gob format: a decoder on the
+// way in, an encoder into a batchWriter on the way out. Both codecs below
+// are this plus the method names net/rpc expects of each side.
+type gobStream struct {
 	dec *gob.Decoder
-	enc *gob.Encoder // used by one WriteResponse at a time: the rpc.Server serializes them
+	enc *gob.Encoder // one message at a time: net/rpc serializes its writes
 	w   *batchWriter
 }
+
+func newGobStream(conn io.ReadWriteCloser) gobStream {
+	w := newBatchWriter(conn)
+	return gobStream{dec: gob.NewDecoder(bufio.NewReader(conn)), enc: gob.NewEncoder(w), w: w}
+}
+
+// write encodes one message, a header then a body.
+func (g gobStream) write(header, body any) error {
+	if err := g.enc.Encode(header); err != nil {
+		return err
+	}
+	return g.enc.Encode(body)
+}
+
+// serverCodec is net/rpc's gob server codec with its writes coalesced.
+type serverCodec struct{ gobStream }
 
 // NewServerCodec returns a server codec for conn that speaks net/rpc's gob
 // format with writes coalesced, for rpc.Server.ServeCodec.
 func NewServerCodec(conn io.ReadWriteCloser) rpc.ServerCodec {
-	w := newBatchWriter(conn)
-	return &serverCodec{dec: gob.NewDecoder(bufio.NewReader(conn)), enc: gob.NewEncoder(w), w: w}
+	return serverCodec{newGobStream(conn)}
 }
 
-func (c *serverCodec) ReadRequestHeader(r *rpc.Request) error { return c.dec.Decode(r) }
-func (c *serverCodec) ReadRequestBody(body any) error         { return c.dec.Decode(body) }
+func (c serverCodec) ReadRequestHeader(r *rpc.Request) error { return c.dec.Decode(r) }
+func (c serverCodec) ReadRequestBody(body any) error         { return c.dec.Decode(body) }
 
-func (c *serverCodec) WriteResponse(r *rpc.Response, body any) error {
-	if err := c.enc.Encode(r); err != nil {
+func (c serverCodec) WriteResponse(r *rpc.Response, body any) error {
+	err := c.write(r, body)
+	if err != nil {
 		c.w.close(true) // a half-written stream is broken: hang up, as net/rpc does
-		return err
 	}
-	if err := c.enc.Encode(body); err != nil {
-		c.w.close(true)
-		return err
-	}
-	return nil
+	return err
 }
 
 // Close sends the replies still pending, then closes the connection.
 // net/rpc calls it once every call on the connection has answered.
-func (c *serverCodec) Close() error { return c.w.close(true) }
+func (c serverCodec) Close() error { return c.w.close(true) }
 
 // clientCodec is net/rpc's gob client codec with its writes coalesced.
-type clientCodec struct {
-	dec *gob.Decoder
-	enc *gob.Encoder // used by one WriteRequest at a time: the rpc.Client serializes them
-	w   *batchWriter
-}
+type clientCodec struct{ gobStream }
 
 func newClientCodec(conn io.ReadWriteCloser) rpc.ClientCodec {
-	w := newBatchWriter(conn)
-	return &clientCodec{dec: gob.NewDecoder(bufio.NewReader(conn)), enc: gob.NewEncoder(w), w: w}
+	return clientCodec{newGobStream(conn)}
 }
 
-func (c *clientCodec) WriteRequest(r *rpc.Request, body any) error {
-	if err := c.enc.Encode(r); err != nil {
-		return err
-	}
-	return c.enc.Encode(body)
-}
-
-func (c *clientCodec) ReadResponseHeader(r *rpc.Response) error { return c.dec.Decode(r) }
-func (c *clientCodec) ReadResponseBody(body any) error          { return c.dec.Decode(body) }
+func (c clientCodec) WriteRequest(r *rpc.Request, body any) error { return c.write(r, body) }
+func (c clientCodec) ReadResponseHeader(r *rpc.Response) error    { return c.dec.Decode(r) }
+func (c clientCodec) ReadResponseBody(body any) error             { return c.dec.Decode(body) }
 
 // Close drops whatever requests are still pending (their calls fail with
 // rpc.ErrShutdown) and closes the connection.
-func (c *clientCodec) Close() error {
+func (c clientCodec) Close() error {
 	err := c.w.close(false)
 	if errors.Is(err, net.ErrClosed) {
 		return nil
