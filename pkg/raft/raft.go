@@ -64,7 +64,7 @@ type ApplyMsg struct {
 // required; the rest have defaults suited to a cluster on one machine.
 type Config struct {
 	ID      int
-	Peers   map[int]Peer    // every other member of the cluster, by ID
+	Peers   map[int]Peer    // every other member of the starting configuration, by ID
 	ApplyCh chan<- ApplyMsg // committed entries and snapshots, in order
 
 	// Membership change (membership.go). A cluster starts as this node and
