@@ -104,6 +104,7 @@ func (n *Node) syncPeers() {
 		delete(n.peers, id)
 		delete(n.nextIndex, id)
 		delete(n.matchIndex, id)
+		delete(n.inflight, id)
 		if _, given := n.cfg.Peers[id]; !given {
 			if c, ok := p.(io.Closer); ok {
 				c.Close()
