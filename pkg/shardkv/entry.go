@@ -28,6 +28,7 @@ const (
 	entryInstall                      // the data of shard Shard for config Num arrived
 	entryDelete                       // the new owner of Shard has it: free our copy
 	entryAcked                        // the old owner of Shard freed its copy
+	entryNoop                         // a new leader's first entry: changes nothing (migrate.go)
 )
 
 // control is the payload of every entry but entryOp.
@@ -63,6 +64,11 @@ func decodeEntry(b []byte) (entryKind, kv.Command, control, error) {
 	}
 	kind := entryKind(b[0])
 	switch kind {
+	case entryNoop:
+		if len(b) != 1 {
+			return 0, c, ctl, fmt.Errorf("%w: a no-op with %d bytes of payload", errBadEntry, len(b)-1)
+		}
+		return kind, c, ctl, nil
 	case entryOp:
 		cmd, err := kv.DecodeCommand(b[1:])
 		if err != nil {

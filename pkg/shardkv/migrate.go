@@ -110,17 +110,31 @@ func (s *Server) DeleteShard(args *ShardArgs, reply *DeleteReply) error {
 // PollInterval it proposes the next configuration once the group has
 // settled, pulls the shards it is waiting for, and tells old owners to
 // delete the shards it has installed.
+//
+// A new leader first proposes a no-op. Its log may end with entries of an
+// earlier term that it cannot know to be committed, and Raft commits those
+// only behind an entry of the leader's own term (§5.4.2; the paper's §8
+// has every new leader commit a blank entry for this reason). Without it,
+// a group whose replicas all restarted could sit on a state that lags its
+// own log: its applied state says "still pulling shard s", the old owner
+// answers that s is gone (the install is in the log, uncommitted), no
+// client request reaches a migrating shard, and nothing is ever proposed.
 func (s *Server) migrateLoop() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.PollInterval)
 	defer t.Stop()
+	noopTerm := 0 // the last term in which this replica proposed its no-op
 	for {
 		select {
 		case <-t.C:
 		case <-s.done:
 			return
 		}
-		if _, isLeader := s.rf.State(); isLeader {
+		if term, isLeader := s.rf.State(); isLeader {
+			if term != noopTerm {
+				s.rf.Start([]byte{byte(entryNoop)})
+				noopTerm = term
+			}
 			s.migrateOnce()
 		}
 	}

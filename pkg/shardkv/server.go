@@ -317,6 +317,8 @@ func (s *Server) applyEntry(msg raft.ApplyMsg) {
 		s.g.applyDelete(ctl.Num, ctl.Shard)
 	case entryAcked:
 		s.g.applyAcked(ctl.Num, ctl.Shard)
+	case entryNoop:
+		// A new leader's first entry: committing it was the point.
 	}
 	if w, ok := s.waiters[msg.CommandIndex]; ok {
 		if bytes.Equal(w.entry, msg.Command) {
