@@ -201,8 +201,9 @@ func (n *node) acceptLoop(srv *rpc.Server) {
 //     server), wait for in-flight ones (at most the request timeout; after
 //     it they answer "timeout" anyway), and hand leadership over if this
 //     node leads, so clients wait for no election.
-//  4. Stop the kv.Server and its Raft node, close every connection, close
-//     the HTTP side port, and close the storage, which fsyncs the log.
+//  4. Stop the kv.Server and its Raft node, close every connection (once
+//     its last replies are sent), close the HTTP side port, and close the
+//     storage, which fsyncs the log.
 //
 // A write acknowledged before shutdown is on a majority's disks already;
 // the final sync only saves replicated entries the node had not synced yet.
@@ -217,9 +218,16 @@ func (n *node) shutdown(ctx context.Context) error {
 	}
 	n.kv.Stop()
 	n.closePeers()
+	// Close the read side only: each connection's server then sees the
+	// end of its requests, sends the replies its codec still holds (it
+	// coalesces writes, see raft.ServeConn) and closes the connection.
 	n.mu.Lock()
 	for c := range n.conns {
-		c.Close()
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.CloseRead()
+		} else {
+			c.Close()
+		}
 	}
 	n.mu.Unlock()
 	if n.httpSrv != nil {
