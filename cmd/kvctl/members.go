@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/rpc"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -71,7 +72,6 @@ func parseAdmin(cmd string, args []string) (adminCmd, error) {
 func runAdmin(ctx context.Context, opts options, a adminCmd, stdout io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
-	a.args.Timeout = opts.timeout
 	from, reply, err := callLeader(ctx, opts, a)
 	if err != nil {
 		return err
@@ -113,7 +113,13 @@ func callLeader(ctx context.Context, opts options, a adminCmd) (int, raft.AdminR
 			tried[id] = true
 			next = nextUntried(ids, tried, id)
 			reply, err := adminCall(ctx, opts.servers[id], a)
+			var refused rpc.ServerError
 			switch {
+			case errors.As(err, &refused):
+				// The leader answered and said no (already a member, a
+				// change under way, a server that did not catch up):
+				// asking again would get the same answer.
+				return 0, raft.AdminReply{}, fmt.Errorf("%s: node %d refused: %w", a.method, id, err)
 			case err != nil:
 				lastErr = fmt.Errorf("node %d (%s): %w", id, opts.servers[id], err)
 			case !reply.NotLeader:
@@ -153,10 +159,11 @@ func nextUntried(ids []int, tried map[int]bool, id int) int {
 	return id
 }
 
-// adminCall makes one RaftAdmin call to addr, waiting as long as the change
-// may take plus a second for the network.
+// adminCall makes one RaftAdmin call to addr. The change may take what is
+// left of ctx's time, and the call waits that plus a second for the network.
 func adminCall(ctx context.Context, addr string, a adminCmd) (raft.AdminReply, error) {
 	deadline, _ := ctx.Deadline()
+	a.args.Timeout = time.Until(deadline)
 	p := raft.DialPeer(addr, time.Until(deadline)+time.Second)
 	defer p.Close()
 	var reply raft.AdminReply

@@ -71,7 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.Listen, "listen", "", "RPC listen `address` (default: this node's address in -peers)")
 	peers := fs.String("peers", defaultPeers, "every member of the cluster, this node included, as `id=host:port,...`")
 	fs.StringVar(&cfg.Data, "data", "", "`directory` of the node's Raft storage (default ./data/node-ID)")
-	fs.BoolVar(&cfg.Join, "join", false, "start as a new server outside the cluster's configuration and wait for `kvctl add-server` (needed on the first start only)")
+	fs.BoolVar(&cfg.Join, "join", false, "start as a new server outside the cluster's configuration and wait for `kvctl add-server`; keep it on later starts of such a node")
 	fs.StringVar(&cfg.HTTP, "http", "auto", "HTTP side port `address` for /healthz, /readyz, /status, /debug/vars and /metrics; auto: the RPC port + 1000; off: none")
 	fs.IntVar(&cfg.SnapshotBytes, "snapshot-bytes", 1<<20, "snapshot once this many `bytes` of commands were applied since the last one (0: never)")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", time.Second, "how long a request waits to commit; also bounds draining on shutdown")

@@ -24,8 +24,9 @@
 // A new node joins a running cluster with -join: it starts outside the
 // configuration, never campaigns, and waits until the leader adds it
 // (kvctl add-server, which first lets it catch up as a non-voter). Its
-// -peers needs only its own address; -join matters on the first start only,
-// since from then on the node's log names the members:
+// -peers needs only its own address. Keep -join on every start of such a
+// node: once its log names the members it changes nothing, but a restart
+// without it before then would make the node a cluster of one:
 //
 //	go run ./cmd/kvnode -id 4 -join -peers 4=127.0.0.1:7004 -data data/node-4
 //	go run ./cmd/kvctl add-server 4 127.0.0.1:7004

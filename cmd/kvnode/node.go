@@ -131,6 +131,9 @@ func startNode(cfg config, logger *slog.Logger) (_ *node, err error) {
 		})
 	}
 	if err != nil {
+		if errors.Is(err, raft.ErrVersion) {
+			return nil, fmt.Errorf("refusing to start: the storage in %s has another format version (written by another build of kvnode?): %w", cfg.Data, err)
+		}
 		if errors.Is(err, raft.ErrCorrupt) {
 			return nil, fmt.Errorf("refusing to start on damaged storage in %s (restore it from a backup, or replace this node): %w", cfg.Data, err)
 		}

@@ -122,3 +122,26 @@ func TestRead_ExpiredLeaseGoesThroughLog(t *testing.T) {
 		}
 	})
 }
+
+// A Get right after a membership change: the commit index then points at
+// the configuration entry, which the service never sees applied, so a read
+// index taken from it would wait for the next write.
+func TestRead_AfterMembershipChange(t *testing.T) {
+	forEachSeed(t, func(t *testing.T, seed uint64) {
+		c := newClusterWithSpares(t, 3, 1, seed, nil)
+		defer c.cleanup()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ck := c.clerk()
+		if _, err := ck.Put(ctx, "x", "1"); err != nil {
+			t.Fatal(err)
+		}
+		leader := c.servers[c.leader()]
+		if err := leader.Raft().AddServer(ctx, 3, "3"); err != nil {
+			t.Fatalf("seed %d: AddServer: %v", seed, err)
+		}
+		if v, err := ck.Get(ctx, "x"); err != nil || v.Value != "1" {
+			t.Fatalf("seed %d: Get after AddServer = %+v, %v; want 1", seed, v, err)
+		}
+	})
+}

@@ -122,6 +122,7 @@ func TestCodec_BrokenConnectionFailsEveryCall(t *testing.T) {
 		if got := failed.Load(); got != 20 {
 			t.Fatalf("%d of 20 calls failed on a broken connection, want all", got)
 		}
-		client.Close()
+		// No Close: the broken connection alone must end the client's
+		// goroutines and the flusher, or the bubble reports them.
 	})
 }

@@ -20,7 +20,8 @@ func (n *Node) isVoter(id int) bool {
 }
 
 // quorum is the number of votes or copies that make a majority of the
-// current configuration.
+// current configuration (1 for an empty one, whose node is no voter and so
+// never counts toward it). Callers hold n.mu.
 func (n *Node) quorum() int { return len(n.members)/2 + 1 }
 
 // setMembers switches the node to the configuration members, written at
@@ -86,10 +87,11 @@ func (n *Node) syncPeers() {
 		if _, ok := n.peers[id]; ok {
 			continue
 		}
-		if p, ok := n.cfg.Peers[id]; ok {
-			n.peers[id] = p
+		if p, ok := n.cfg.Peers[id]; ok && addr == n.cfg.Addrs[id] {
+			n.peers[id] = p // a starting member, at the address it started with
 		} else {
 			n.peers[id] = n.dial(id, addr)
+			n.dialed[id] = true
 		}
 		if n.role == Leader {
 			n.nextIndex[id] = n.log.lastIndex() + 1
@@ -105,11 +107,19 @@ func (n *Node) syncPeers() {
 		delete(n.nextIndex, id)
 		delete(n.matchIndex, id)
 		delete(n.inflight, id)
-		if _, given := n.cfg.Peers[id]; !given {
-			if c, ok := p.(io.Closer); ok {
-				c.Close()
-			}
-		}
+		n.closeDialed(id, p)
+	}
+}
+
+// closeDialed closes p, the peer of server id, if this node dialed it; the
+// caller of New owns the peers in Config.Peers. Callers hold n.mu.
+func (n *Node) closeDialed(id int, p Peer) {
+	if !n.dialed[id] {
+		return
+	}
+	delete(n.dialed, id)
+	if c, ok := p.(io.Closer); ok {
+		c.Close()
 	}
 }
 

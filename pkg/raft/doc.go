@@ -1,8 +1,10 @@
 // Package raft is a small, complete Raft: leader election, log replication,
-// persistence and log compaction, written to be read next to the paper
-// ("In Search of an Understandable Consensus Algorithm (Extended Version)",
-// Ongaro and Ousterhout, 2014). Section numbers in comments (§5.2, Figure 2)
-// point into that paper.
+// persistence, log compaction, membership change and linearizable reads,
+// written to be read next to the paper ("In Search of an Understandable
+// Consensus Algorithm (Extended Version)", Ongaro and Ousterhout, 2014).
+// Bare section numbers in comments (§5.2, Figure 2) point into that paper;
+// "thesis §4.1" points into Ongaro's PhD thesis, "Consensus: Bridging
+// Theory and Practice" (Stanford, 2014), which grew out of it.
 //
 // # What it does
 //
@@ -76,15 +78,19 @@
 // [Node.RemoveServer], thesis §4), linearizable reads without log entries
 // ([Node.ReadIndex], thesis §6.4, with one confirmation round shared by
 // every read in flight), and an observer hook ([Config.OnEvent]) for
-// dashboards and narrated demos. "The thesis" is Ongaro's "Consensus:
-// Bridging Theory and Practice" (Stanford, 2014).
+// dashboards and narrated demos.
 //
 // # Changing the members
 //
-// A node started with [Config.Join] belongs to no configuration. The
-// leader's AddServer replicates to it until it keeps pace, then appends a
-// configuration entry that makes it a voter:
+// Configuration entries carry each member's address, so that a server
+// added later can reach the others: give the starting members
+// [Config.Addrs] (and [Config.Dial] if DialPeer is not how to reach an
+// address). A node started with [Config.Join] belongs to no configuration.
+// The leader's AddServer replicates to it until it keeps pace, then
+// appends a configuration entry that makes it a voter:
 //
+//	// on each starting member, besides ID, Peers and ApplyCh:
+//	Addrs: map[int]string{1: "127.0.0.1:7001", 2: "127.0.0.1:7002", 3: "127.0.0.1:7003"},
 //	// on the new server (id 4):
 //	node, err := raft.New(raft.Config{ID: 4, Join: true, ApplyCh: applyCh, Storage: storage})
 //	// on the leader, once node 4 listens at 127.0.0.1:7004:
@@ -132,4 +138,6 @@
 //  10. persist.go and filestorage.go: what survives a crash.
 //  11. peer.go and codec.go: calling a peer over TCP with a timeout and a
 //     redial, and net/rpc with its writes coalesced.
+//  12. admin.go: the operator's RPCs (members, add, remove, transfer).
+//  13. events.go: the observer hook behind Config.OnEvent.
 package raft

@@ -86,7 +86,7 @@ func decodeFile(path string, magic, b []byte) ([]byte, error) {
 	case string(b[:4]) != string(magic):
 		return nil, fileCorrupt(path, 0, "bad magic %q, want %q", b[:4], magic)
 	case binary.LittleEndian.Uint32(b[4:]) != fileVersion:
-		return nil, fileCorrupt(path, 4, "version %d, but this build reads only version %d", binary.LittleEndian.Uint32(b[4:]), fileVersion)
+		return nil, fileVersionError(path, b)
 	case uint64(binary.LittleEndian.Uint32(b[8:])) != uint64(len(b)-fileHeaderLen):
 		return nil, fileCorrupt(path, 8, "payload length %d, but the file holds %d",
 			binary.LittleEndian.Uint32(b[8:]), len(b)-fileHeaderLen)
@@ -155,8 +155,8 @@ func appendRecords(buf []byte, entries []Entry) ([]byte, error) {
 		}
 		if e.Index < 1 || e.Index > fileMaxIndex || e.Term < 0 || e.Term > fileMaxIndex ||
 			e.Type > EntryNoop || len(e.Command) > fileMaxRecord-2*binary.MaxVarintLen64-1 {
-			return nil, fmt.Errorf("raft: file storage: cannot store entry %d term %d with a %d-byte command",
-				e.Index, e.Term, len(e.Command))
+			return nil, fmt.Errorf("raft: file storage: cannot store entry %d term %d of type %d with a %d-byte command",
+				e.Index, e.Term, e.Type, len(e.Command))
 		}
 		start := len(buf)
 		buf = append(buf, make([]byte, fileRecordHead)...) // filled in below
@@ -189,7 +189,7 @@ func decodeLog(path string, b []byte) (logContents, error) {
 	case string(b[:4]) != string(fileLogMagic):
 		return lc, fileCorrupt(path, 0, "bad magic %q, want %q", b[:4], fileLogMagic)
 	case binary.LittleEndian.Uint32(b[4:]) != fileVersion:
-		return lc, fileCorrupt(path, 4, "version %d, but this build reads only version %d", binary.LittleEndian.Uint32(b[4:]), fileVersion)
+		return lc, fileVersionError(path, b)
 	case crc32.Checksum(b[:24], castagnoli) != binary.LittleEndian.Uint32(b[24:]):
 		return lc, fileCorrupt(path, 0, "header checksum mismatch")
 	}
@@ -290,6 +290,14 @@ func (r *fileReader) varint() int {
 	}
 	r.b = r.b[n:]
 	return int(v)
+}
+
+// fileVersionError builds the error for a file of another format version.
+// It wraps ErrCorrupt too: to this build the file is unreadable all the
+// same, and a damaged version field looks exactly like it.
+func fileVersionError(path string, b []byte) error {
+	return fmt.Errorf("%w (%w): %s: version %d, but this build reads only version %d",
+		ErrVersion, ErrCorrupt, path, binary.LittleEndian.Uint32(b[4:]), fileVersion)
 }
 
 // fileCorrupt builds the error for damage found in path at offset off.

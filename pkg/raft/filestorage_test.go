@@ -179,7 +179,7 @@ func TestFileStorage_CorruptionReported(t *testing.T) {
 		{"flipped byte in the state", fileState, flip(fileHeaderLen), "state offset 16: checksum mismatch"},
 		{"state cut short", fileState, func(b []byte) []byte { return b[:10] }, "state offset 0: 10 bytes, too short"},
 		{"flipped byte in the snapshot", fileSnapshot, flip(-1), "snapshot offset 16: checksum mismatch"},
-		{"unknown snapshot version", fileSnapshot, flip(4), "snapshot offset 4: version 253, but this build reads only version 2"},
+		{"unknown snapshot version", fileSnapshot, flip(4), "snapshot: version 253, but this build reads only version 2"},
 		{"snapshot missing under its log", fileSnapshot, func([]byte) []byte { return nil },
 			"log offset 8: log follows index 2 term 1, but the snapshot is index 0 term 0"},
 	}

@@ -25,7 +25,7 @@ type EntryType uint8
 const (
 	EntryCommand EntryType = iota // a command for the state machine
 	EntryConfig                   // a new membership (thesis §4.1)
-	EntryNoop                     // a leader's empty entry, committed to learn what is committed (§5.4.2)
+	EntryNoop                     // a leader's empty entry of its own term, before a membership change (paper §8, membership.go)
 )
 
 // raftLog holds the entries after the last snapshot. Callers hold Node.mu.

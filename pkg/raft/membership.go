@@ -7,7 +7,7 @@
 // term. The thesis's simpler answer (§4.1) is to change one server at a
 // time. Any majority of {A, B, C} and any majority of {A, B, C, D} share a
 // server, so whichever configuration each server uses, two leaders cannot
-// both win a term.
+// both win a term. (Section numbers in this file are the thesis's.)
 //
 // A configuration is a log entry (EntryConfig) listing every voting member.
 // A server uses the newest configuration in its log as soon as the entry is
@@ -74,9 +74,10 @@ const maxCatchUpRounds = 10
 // must be running, started with Config.Join. Call it on the leader; it
 // returns ErrNotLeader elsewhere, ErrChangeInProgress while another change
 // runs, and ErrCatchUp if the server cannot catch up in maxCatchUpRounds
-// rounds. ctx bounds the whole call, including the catch-up; when it ends
-// after the configuration entry was appended, the change may still take
-// effect, like any command of a leader that is then deposed.
+// rounds. A server that never answers never finishes a round, so only ctx
+// ends the wait then: ctx bounds the whole call, including the catch-up.
+// When it ends after the configuration entry was appended, the change may
+// still take effect, like any command of a leader that is then deposed.
 func (n *Node) AddServer(ctx context.Context, id int, addr string) error {
 	term, err := n.beginChange(ctx, func() error {
 		if n.isVoter(id) {
@@ -91,6 +92,10 @@ func (n *Node) AddServer(ctx context.Context, id int, addr string) error {
 
 	// Replicate to the new server as a non-voter until it keeps pace.
 	n.mu.Lock()
+	if err := n.stillLeading(term); err != nil {
+		n.mu.Unlock()
+		return err
+	}
 	n.learner = &Member{ID: id, Addr: addr}
 	n.syncPeers()
 	n.mu.Unlock()
@@ -225,11 +230,12 @@ func (n *Node) catchUp(ctx context.Context, term, id int) error {
 }
 
 // appendConfig appends a configuration entry for members and switches to
-// it at once (§4.1: servers use the newest configuration in their log).
+// it at once (thesis §4.1: servers use the newest configuration in their
+// log).
 // Callers hold n.mu.
 func (n *Node) appendConfig(term int, members []Member) (int, error) {
-	if n.role != Leader || n.currentTerm != term {
-		return 0, ErrNotLeader
+	if err := n.stillLeading(term); err != nil {
+		return 0, err
 	}
 	slices.SortFunc(members, func(a, b Member) int { return cmp.Compare(a.ID, b.ID) })
 	index, err := n.appendAsLeader(EntryConfig, encodeMembers(nil, members))
@@ -238,6 +244,18 @@ func (n *Node) appendConfig(term int, members []Member) (int, error) {
 	}
 	n.setMembers(members, index)
 	return index, nil
+}
+
+// stillLeading returns ErrStopped or ErrNotLeader unless this node runs
+// and leads term. Callers hold n.mu.
+func (n *Node) stillLeading(term int) error {
+	switch {
+	case n.stopped:
+		return ErrStopped
+	case n.role != Leader || n.currentTerm != term:
+		return ErrNotLeader
+	}
+	return nil
 }
 
 // awaitCommit waits until the entry at index of this leader's term is
@@ -257,13 +275,9 @@ func (n *Node) waitLeading(ctx context.Context, term int, done func() bool) erro
 			n.mu.Unlock()
 			return nil
 		}
-		if n.stopped {
+		if err := n.stillLeading(term); err != nil {
 			n.mu.Unlock()
-			return ErrStopped
-		}
-		if n.role != Leader || n.currentTerm != term {
-			n.mu.Unlock()
-			return ErrNotLeader
+			return err
 		}
 		if n.progress == nil {
 			n.progress = make(chan struct{})

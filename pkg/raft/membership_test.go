@@ -106,9 +106,13 @@ func TestMembership_LearnerDoesNotCountUntilCaughtUp(t *testing.T) {
 		defer cancel()
 		done := make(chan error, 1)
 		go func() { done <- c.node(leader).AddServer(ctx, 3, name(3)) }()
-		// Meanwhile the three members commit as before: the learner is
-		// not in the configuration, so it is not in any majority.
-		c.one(cmd("b"), 3, false)
+		// Meanwhile the members commit as before, even with one of them
+		// down: the learner is in no configuration, so no majority needs
+		// it (counted, it would make two of four, no majority).
+		down := (leader + 1) % 3
+		c.crash(down)
+		c.one(cmd("b"), 2, false)
+		c.start(down)
 		if err := <-done; !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("AddServer of an unreachable server = %v, want the context's deadline", err)
 		}

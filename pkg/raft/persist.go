@@ -77,6 +77,11 @@ type Storage interface {
 // from corrupt state: it reports the error instead.
 var ErrCorrupt = errors.New("raft: corrupt storage")
 
+// ErrVersion is wrapped, beside ErrCorrupt, by errors from a FileStorage
+// whose files carry another format version: written by another build, or
+// damaged just there.
+var ErrVersion = errors.New("raft: storage in another format version")
+
 // MemoryStorage is a Storage that lives in memory: what tests and benchmarks
 // use, and what survives a simulated crash (the test keeps the MemoryStorage
 // and hands it to the restarted node). Safe for concurrent use.

@@ -60,21 +60,27 @@ type ApplyMsg struct {
 	SnapshotTerm  int
 }
 
-// Config holds everything a node needs. Only ID, Peers and ApplyCh are
-// required; the rest have defaults suited to a cluster on one machine.
+// Config holds everything a node needs. Only ID and ApplyCh are required,
+// and Peers for a node that is not joining; the rest have defaults suited
+// to a cluster on one machine.
 type Config struct {
 	ID      int
 	Peers   map[int]Peer    // every other member of the starting configuration, by ID
 	ApplyCh chan<- ApplyMsg // committed entries and snapshots, in order
 
 	// Membership change (membership.go). A cluster starts as this node and
-	// Peers, all voters, unless its log says otherwise. A node started with
-	// Join set belongs to no configuration and never starts an election
-	// until a leader's AddServer makes it a member; it ignores Peers.
+	// Peers, all voters, unless its log or snapshot names a configuration,
+	// which then wins. A node started with Join set starts in no
+	// configuration and never starts an election until a leader's
+	// AddServer makes it a member. Join matters only while its log names
+	// no configuration, so keep it set on every start of a joined node: a
+	// restart without it, before the node's log holds the configuration
+	// that added it, would make it a cluster of one that elects itself.
 	// Addrs gives the addresses of the starting members, this node's
 	// included, for the configuration entries that servers added later
-	// read; Dial reaches a server first met in such an entry (default:
-	// DialPeer with a timeout of ElectionTimeoutMax).
+	// read. Dial reaches a server first met in such an entry (default:
+	// DialPeer with a timeout of ElectionTimeoutMax); it is called with the
+	// node's mutex held, so it must not block: DialPeer dials on first use.
 	Join  bool
 	Addrs map[int]string
 	Dial  func(id int, addr string) Peer
@@ -164,6 +170,7 @@ type Node struct {
 	members     []Member
 	configIndex int
 	peers       map[int]Peer
+	dialed      map[int]bool // peers this node dialed (Config.Dial) and closes
 	learner     *Member
 	changing    bool
 	progress    chan struct{}
@@ -213,6 +220,7 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{
 		id:             cfg.ID,
 		peers:          make(map[int]Peer),
+		dialed:         make(map[int]bool),
 		storage:        cfg.Storage,
 		applyCh:        cfg.ApplyCh,
 		cfg:            cfg,
@@ -232,6 +240,11 @@ func New(cfg Config) (*Node, error) {
 	// service once delivered; entries after it must be re-learned as
 	// committed from a leader (commitIndex is volatile).
 	n.commitIndex = saved.Snapshot.Index
+	if cfg.OnEvent != nil { // before the first event: the starting configuration
+		n.events = make(chan Event, 1024)
+		n.wg.Add(1)
+		go n.deliverEvents()
+	}
 	n.snapMembers = saved.Snapshot.Members
 	if n.snapMembers == nil {
 		n.snapMembers = bootstrapMembers(cfg)
@@ -244,11 +257,6 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.durableIndex = n.log.lastIndex()
 	n.resetElectionDeadline()
-	if cfg.OnEvent != nil {
-		n.events = make(chan Event, 1024)
-		n.wg.Add(1)
-		go n.deliverEvents()
-	}
 	n.logger.Info("started", "term", n.currentTerm, "lastIndex", n.log.lastIndex(), "snapshotIndex", n.log.snapshotIndex())
 
 	n.wg.Add(3)
@@ -394,11 +402,7 @@ func (n *Node) Stop() {
 	// Close the peers this node dialed itself; the caller owns Config.Peers.
 	n.mu.Lock()
 	for id, p := range n.peers {
-		if _, given := n.cfg.Peers[id]; !given {
-			if c, ok := p.(io.Closer); ok {
-				c.Close()
-			}
-		}
+		n.closeDialed(id, p)
 	}
 	n.mu.Unlock()
 	n.logger.Info("stopped")

@@ -8,14 +8,14 @@
 //
 //  1. The leader notes its commitIndex as the read index. Only a leader
 //     that has committed an entry of its current term knows that this is
-//     at least as large as any index committed so far (§6.4, step 1).
+//     at least as large as any index committed so far (thesis §6.4, step 1).
 //  2. It confirms that it was still the leader when the read arrived: a
 //     majority of the cluster must acknowledge an AppendEntries sent after
 //     that moment, in its term. A newer leader needs a majority's votes,
 //     and that majority overlaps this one, so no newer leader existed when
-//     the read arrived (§6.4, step 2).
+//     the read arrived (thesis §6.4, step 2).
 //  3. The service waits until it has applied the read index, then reads
-//     its own state machine (§6.4, steps 3 and 4).
+//     its own state machine (thesis §6.4, steps 3 and 4).
 //
 // The round is not a new RPC: the acknowledgment is any AppendEntries
 // reply, successful or not, carrying the current term. Every message is
@@ -60,9 +60,11 @@ type readBatch struct {
 	err   error         // set before done is closed if leadership was lost
 }
 
-// ReadIndex returns an index such that reading the service's state once it
-// has applied that index is linearizable: it reflects every command
-// committed before ReadIndex was called. It confirms leadership with a
+// ReadIndex returns a command index such that reading the service's state
+// once it has applied the command at that index is linearizable: it
+// reflects every command committed before ReadIndex was called. (It is the
+// newest command at or below commitIndex, or the snapshot's index: Raft's
+// own entries there change no state and never reach the service.) It confirms leadership with a
 // round of AppendEntries acknowledgements from a majority, shared with
 // every concurrent ReadIndex. It fails with ErrNotLeader on a node that
 // does not lead (or is transferring leadership, as Start refuses to), with
@@ -83,7 +85,7 @@ func (n *Node) ReadIndex(ctx context.Context) (int, error) {
 		n.mu.Unlock()
 		return 0, ErrReadNotReady
 	}
-	index := n.commitIndex
+	index := n.lastCommandAt(n.commitIndex)
 	if n.quorum() == 1 && n.isVoter(n.id) { // a cluster of one is its own majority
 		n.mu.Unlock()
 		return index, nil
@@ -110,6 +112,21 @@ func (n *Node) ReadIndex(ctx context.Context) (int, error) {
 	case <-n.done:
 		return 0, ErrStopped
 	}
+}
+
+// lastCommandAt returns the index of the newest command entry at or below
+// index, or the snapshot's index if there is none. The service's state is
+// the same at both, and a service waits only for indexes it is sent: a
+// membership change or a no-op at the commit index would otherwise make a
+// read wait for the next write. Callers hold n.mu.
+func (n *Node) lastCommandAt(index int) int {
+	base := n.log.snapshotIndex()
+	for i := index; i > base; i-- {
+		if n.log.entries[i-base].Type == EntryCommand {
+			return i
+		}
+	}
+	return base
 }
 
 // joinReadBatch returns the batch a read arriving now belongs to: the

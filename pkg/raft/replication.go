@@ -291,7 +291,7 @@ func (n *Node) handleAppendEntries(args *AppendEntriesArgs, reply *AppendEntries
 			return fmt.Errorf("raft: node %d: append to storage: %w", n.id, err)
 		}
 		// A configuration counts from the moment it is in the log, and
-		// one cut off with a conflicting suffix stops counting (§4.1).
+		// one cut off with a conflicting suffix stops counting (thesis §4.1).
 		if (truncated && n.configIndex >= rest[0].Index) ||
 			slices.ContainsFunc(rest, func(e Entry) bool { return e.Type == EntryConfig }) {
 			n.reloadMembers()

@@ -132,8 +132,9 @@ func (s *Server) migrateLoop() {
 		}
 		if term, isLeader := s.rf.State(); isLeader {
 			if term != noopTerm {
-				s.rf.Start([]byte{byte(entryNoop)})
-				noopTerm = term
+				if _, _, ok := s.rf.Start([]byte{byte(entryNoop)}); ok {
+					noopTerm = term // refused during a leadership transfer: try again next round
+				}
 			}
 			s.migrateOnce()
 		}

@@ -14,10 +14,13 @@
 //	[ 0.354s] node 3 got a vote from node 4 (term 1)
 //	[ 0.354s] node 3 won a majority: LEADER of term 1
 //	...
+//	Step 5. A new node, node 5 on 127.0.0.1:40023, starts outside the configuration: it never campaigns. ...
+//	[ 0.777s] node 5 is a member after 0ms; the leader's configuration is now [0 1 2 3 4 5] (a majority is 4)
+//	...
 //	Step 7. Every member applied the same commands in the same order:
-//	  node 0: set x=1 | set y=2 | set z=3 | del x | set w=4
+//	  node 0: set x=1 | set y=2 | set z=3 | del x | set w=4 | set v=5 | set u=6
 //	  ...
-//	all 5 logs agree.
+//	all 5 logs agree, node 5's included; node 2's stops where it was removed: set x=1 | ... | set v=5
 package main
 
 import (
