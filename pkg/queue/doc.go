@@ -102,34 +102,48 @@
 //
 // # Figures
 //
-// go test -bench ProduceConsume -benchtime 300000x -cpu 2 ./pkg/queue
-// (2 cores, 2026-11-29, in-memory Raft storage, 128-byte messages, 4
-// partitions, 256 concurrent senders over 4 producers, one long-polling
-// consumer per partition; the machine was shared with other jobs, so each
-// figure comes with the load average while it was measured):
+// go test -run '^$' -bench ProduceConsume -benchtime 300000x -count 3 ./pkg/queue
+// (2 cores, 2026-11-29, in-memory Raft storage, net/rpc over loopback with
+// pkg/raft's coalescing codecs, 128-byte messages, 4 partitions, 256
+// concurrent senders over 4 producers, one long-polling consumer per
+// partition; three interleaved runs; the machine also ran other jobs, load
+// average 2.0-3.0 including the benchmark itself):
 //
-//	3 nodes, batching on:   116,200-136,300 msgs/s, p50 1.5-1.7 ms, p99 8-11 ms   (load 1.3-1.5)
-//	                         80,700-134,000 msgs/s, p50 1.4-2.7 ms, p99 8-28 ms   (load 2.2-3.3)
-//	1 node, batching on:    211,500-251,600 msgs/s, p50 0.9-1.0 ms, p99 6-8 ms    (load 2.9-3.2)
-//	3 nodes, no batching:     9,300 msgs/s,         p50 26 ms,      p99 53 ms     (load 2.6-2.9)
+//	3 nodes, batching on:  127,000-146,000 msgs/s, p50 1.4-1.6 ms, p99 8-8.6 ms
+//	1 node, batching on:   254,000-272,000 msgs/s, p50 0.8 ms,     p99 6-7 ms
+//	3 nodes, no batching:    9,200-10,400 msgs/s,  p50 22-25 ms,   p99 47-83 ms
 //
-// Batching is worth a factor of ten: a log entry costs a replication round
-// whatever its size. The 3-node figure is still below the 200k msgs/s
-// target. Run back to back with the previous version, which kept each
-// partition in one growing slice, it went from 96,100-104,200 to
-// 116,200-124,800 msgs/s at load 1.3-1.5 and from 65,600-73,500 to
-// 80,700-134,000 at load 2.2-3.3, with p99 latency cut by half or more;
-// the 1-node figure went from 164,200-186,100 to 211,500-251,600. That
-// version's profile spent about a fifth of the CPU copying partitions as
-// they grew (see partition.go). What is left is mostly net/rpc: gob
-// encoding and socket system calls for AppendEntries, Produce and Fetch.
-// The CPUs are not saturated (about 1.2 of the 2 cores busy), so the
-// limit is the round trip: each of the 256 senders waits for its message
-// to commit before sending the next, and each producer has one batch in
-// flight (its sequence numbers demand it). By Little's law 136,000 msgs/s
-// with 256 in flight means 1.9 ms per message on average; 200,000 would
-// need 1.3 ms. The producer yields before sealing a batch so
-// that senders released by the last reply can join (see producer.go).
+// Batching is worth a factor of fourteen: a log entry costs a replication
+// round whatever its size, and a batch of about 45 messages costs little
+// more than one. Replication costs about half: the leader sends every
+// batch to two followers, and they decode and apply it too, on the same two
+// cores. The 3-node figure is below the 200,000 msgs/s the issue asked
+// for.
+//
+// The CPUs are not the limit: with the machine otherwise idle the 3-node
+// run keeps about 1.2 of the 2 cores busy. The round trip is. Each of the
+// 256 senders waits for its message to commit before sending the next, and
+// each producer has one batch in flight (its sequence numbers demand it),
+// so by Little's law throughput is 256 divided by the time a message spends
+// from Send to commit. Timing each stage in a scratch copy gave, per batch
+// (3 nodes, about 140,000 msgs/s): 130-150 µs to fill it, 0.95-1.1 ms from
+// sending it to its reply, of which 0.55-0.65 ms inside the leader's
+// Produce handler (Raft commit, apply loop, waiter); 10-20 µs to hand the
+// results back. Batches held 44-48 messages of the producer's 64. With one
+// node the handler takes only 40 µs, yet the Produce round trip still takes
+// 460 µs: the rest is goroutine hand-offs (the client's write, the server's
+// reader and handler goroutines, the reply's way back) that wait their turn
+// behind the 64 senders each reply releases at once; the execution trace's
+// scheduler-latency profile shows the senders alone spending hundreds of
+// microseconds runnable but not running. What did not help: two or three
+// batches in flight per producer (each with its own producer ID) made
+// batches smaller and the round trip longer, 109,000-124,000 msgs/s against
+// 132,000 for one; yielding up to 8 times instead of once before sealing a
+// batch filled it to 55 messages but gained nothing measurable; waking long
+// polls once per run of applied entries instead of per entry saved no
+// fetches (entries reach the apply loop one at a time). Reusing the
+// producer's pendings and the machine's decode slice cut allocations from
+// 8 to 5 per message (3,400 to 2,870 bytes), worth 3-10% in paired runs.
 //
 // # Reading order
 //

@@ -113,6 +113,7 @@ type machine struct {
 	Now       int64 // the machine's clock: the largest command.Now applied
 
 	touched map[string]bool // topics that changed during apply, for the server's long polls
+	decoded []Message       // produce decodes each batch here; reused, never read between applies
 }
 
 func newMachine() *machine {
@@ -206,12 +207,13 @@ func (m *machine) produce(c command) Result {
 	if t == nil {
 		return Result{Code: CodeUnknownTopic, Detail: c.Topic}
 	}
-	msgs, err := decodeBatch(c.Batch)
+	msgs, err := decodeBatchInto(m.decoded, c.Batch)
 	if err != nil {
 		// The server refuses bad batches before the log; one that got in
 		// anyway is refused the same way by every replica.
 		return Result{Code: CodeInvalid, Detail: err.Error()}
 	}
+	m.decoded = msgs
 	n := len(t.Parts)
 	rr := t.NextRR
 	for i := range msgs {

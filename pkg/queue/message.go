@@ -97,13 +97,21 @@ var errBadBatch = errors.New("queue: malformed batch")
 
 // decodeBatch parses what encodeBatch wrote. The bytes come from the
 // network and from the log, so anything gets an error, never a panic.
-func decodeBatch(b []byte) ([]Message, error) {
+func decodeBatch(b []byte) ([]Message, error) { return decodeBatchInto(nil, b) }
+
+// decodeBatchInto is decodeBatch into dst's memory: it returns dst resized
+// to the batch, growing it only if the batch is larger. The state machine
+// decodes every batch it applies into the same slice (its messages are
+// copied into the partitions), which spares each replica an allocation per
+// batch.
+func decodeBatchInto(dst []Message, b []byte) ([]Message, error) {
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > MaxBatchMessages || n > uint64(len(b)) {
 		return nil, fmt.Errorf("%w: bad message count", errBadBatch)
 	}
 	b = b[k:]
-	msgs := make([]Message, n)
+	msgs := slices.Grow(dst[:0], int(n))[:n]
+	clear(msgs) // a reused slot must not keep the headers of an old message
 	for i := range msgs {
 		var err error
 		if b, err = readRecord(b, &msgs[i]); err != nil {

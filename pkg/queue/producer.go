@@ -23,15 +23,20 @@ type Producer struct {
 	topic    string
 	maxBatch int
 	queue    chan *pending
+	pool     sync.Pool // of *pending: a Send allocates nothing in the steady state
 
 	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
+// pending is one Send waiting for its batch. Once Send has read the result
+// from done, nobody else holds the pending any more, and Send puts it back in
+// the pool for the next call: under load every message would otherwise
+// allocate a pending and a channel, and the collector would chase them.
 type pending struct {
 	msg  Message
-	done chan sendResult // buffered
+	done chan sendResult // buffered, so the loop never waits for a caller
 }
 
 type sendResult struct {
@@ -46,6 +51,7 @@ func NewProducer(client *Client, topic string, maxBatch int) *Producer {
 		maxBatch = 1000
 	}
 	p := &Producer{client: client, topic: topic, maxBatch: maxBatch, queue: make(chan *pending, maxBatch)}
+	p.pool.New = func() any { return &pending{done: make(chan sendResult, 1)} }
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1)
 	go p.loop()
@@ -58,20 +64,33 @@ func (p *Producer) Send(ctx context.Context, msg Message) (Position, error) {
 	if size := msg.size(); size > MaxMessageBytes {
 		return Position{}, fmt.Errorf("queue: send to %q: message of %d bytes: %w", p.topic, size, ErrTooLarge)
 	}
-	pd := &pending{msg: msg, done: make(chan sendResult, 1)}
+	pd := p.pool.Get().(*pending)
+	pd.msg = msg
 	select {
 	case p.queue <- pd:
 	case <-ctx.Done():
+		p.release(pd)
 		return Position{}, ctx.Err()
 	case <-p.ctx.Done():
+		p.release(pd)
 		return Position{}, p.ctx.Err()
 	}
 	select {
 	case r := <-pd.done:
+		p.release(pd)
 		return r.pos, r.err
 	case <-ctx.Done():
+		// The loop still holds pd and will answer on pd.done, so pd must
+		// not go back to the pool: the collector takes it.
 		return Position{}, ctx.Err()
 	}
+}
+
+// release returns a pending that nobody else holds to the pool, without the
+// message, so the pool keeps no key or value alive.
+func (p *Producer) release(pd *pending) {
+	pd.msg = Message{}
+	p.pool.Put(pd)
 }
 
 // Close stops the producer. Sends still waiting fail with context.Canceled.
