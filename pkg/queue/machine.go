@@ -14,8 +14,12 @@ package queue
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -283,27 +287,74 @@ func (m *machine) read(topicName string, partition int, offset int64, maxMsgs in
 
 // snapshot encodes the whole machine, the producer table included: a
 // replica restored from it must still recognize retried batches.
+//
+// The machine goes through gob, but its partitions' messages do not (see
+// partitionSnapshot): they follow, topic by topic in name order, each
+// partition's after an 8-byte length, in the fetch format, written into
+// one buffer sized up front. A snapshot holds every message retention
+// keeps, so this is the bulk of it:
+//
+//	[uvarint length][gob of the machine][length][messages] [length][messages] ...
 func (m *machine) snapshot() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(m); err != nil {
+	var head bytes.Buffer
+	if err := gob.NewEncoder(&head).Encode(m); err != nil {
 		return nil, fmt.Errorf("queue: encode snapshot: %w", err)
 	}
-	return buf.Bytes(), nil
+	names := slices.Sorted(maps.Keys(m.Topics))
+	size := binary.MaxVarintLen64 + head.Len()
+	for _, name := range names {
+		for _, p := range m.Topics[name].Parts {
+			size += 8 + binary.MaxVarintLen64 + int(p.Bytes) + 32*int(p.len())
+		}
+	}
+	b := make([]byte, 0, size)
+	b = binary.AppendUvarint(b, uint64(head.Len()))
+	b = append(b, head.Bytes()...)
+	for _, name := range names {
+		for _, p := range m.Topics[name].Parts {
+			start := len(b)
+			b = append(b, 0, 0, 0, 0, 0, 0, 0, 0)
+			b = encodeFetched(b, p.slice(p.Base, p.end())...)
+			binary.LittleEndian.PutUint64(b[start:], uint64(len(b)-start-8))
+		}
+	}
+	return b, nil
 }
 
 // restoreMachine decodes a snapshot and checks the invariants the rest of
 // the code relies on, so that damage is an error, never a panic later.
 func restoreMachine(data []byte) (*machine, error) {
+	headLen, k := binary.Uvarint(data)
+	if k <= 0 || headLen > uint64(len(data)-k) {
+		return nil, errors.New("queue: decode snapshot: bad header length")
+	}
 	m := newMachine()
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(m); err != nil {
+	if err := gob.NewDecoder(bytes.NewReader(data[k : k+int(headLen)])).Decode(m); err != nil {
 		return nil, fmt.Errorf("queue: decode snapshot: %w", err)
 	}
-	for name, t := range m.Topics {
+	rest := data[k+int(headLen):]
+	for _, name := range slices.Sorted(maps.Keys(m.Topics)) {
+		t := m.Topics[name]
 		if t == nil || len(t.Parts) != t.Config.Partitions || t.Config.Partitions < 1 {
 			return nil, fmt.Errorf("queue: decode snapshot: malformed topic %q", name)
 		}
-		for _, p := range t.Parts {
-			if p == nil || p.Base < 0 || p.Next < p.Base || !p.wellFormed() {
+		for i, p := range t.Parts {
+			if p == nil {
+				return nil, fmt.Errorf("queue: decode snapshot: malformed partition of %q", name)
+			}
+			if len(rest) < 8 || binary.LittleEndian.Uint64(rest) > uint64(len(rest)-8) {
+				return nil, fmt.Errorf("queue: decode snapshot: messages of %q partition %d cut short", name, i)
+			}
+			n := int(binary.LittleEndian.Uint64(rest))
+			msgs, err := decodeFetched(rest[8:8+n], i)
+			if err == nil {
+				err = p.restore(msgs)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("queue: decode snapshot: %q partition %d: %w", name, i, err)
+			}
+			rest = rest[8+n:]
+			if !p.wellFormed() {
 				return nil, fmt.Errorf("queue: decode snapshot: malformed partition of %q", name)
 			}
 			if p.Pending == nil { // gob leaves out empty maps
@@ -315,6 +366,9 @@ func restoreMachine(data []byte) (*machine, error) {
 				}
 			}
 		}
+	}
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("queue: decode snapshot: %d trailing bytes", len(rest))
 	}
 	for name, g := range m.Groups {
 		if g == nil || m.Topics[g.Topic] == nil || len(g.Offsets) != len(m.Topics[g.Topic].Parts) {

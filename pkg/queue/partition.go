@@ -13,10 +13,16 @@
 
 package queue
 
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+)
+
 // chunkSize is how many messages one chunk holds. Large enough that the
 // list of chunks stays short, small enough that a chunk (about 90 KB) is
-// cheap to allocate. Snapshots record the chunks as they are, so a build
-// with another chunkSize refuses (see wellFormed) the snapshots of this one.
+// cheap to allocate. Snapshots record the messages, not the chunks (see
+// partitionSnapshot), so a build with another chunkSize reads them.
 const chunkSize = 1024
 
 // partition is an append-only sequence of messages, from offset Base (the
@@ -133,4 +139,63 @@ func (p *partition) wellFormed() bool {
 		}
 	}
 	return p.Base%chunkSize <= int64(len(p.Chunks[0])) && p.Next <= p.end()
+}
+
+// partitionSnapshot is what gob stores of a partition in a snapshot: the
+// counters and the work queue's deliveries. The messages follow the gob
+// part of the snapshot in the fetch format (see machine.snapshot): left to
+// gob's reflection, each message would be encoded field by field, and
+// encoding the snapshot, which every replica does under its lock, stalled
+// a busy broker for as long as it took.
+type partitionSnapshot struct {
+	Base    int64
+	Next    int64
+	Pending map[int64]*delivery
+}
+
+// GobEncode encodes p for a snapshot, without its messages.
+func (p *partition) GobEncode() ([]byte, error) {
+	var buf bytes.Buffer
+	snap := partitionSnapshot{Base: p.Base, Next: p.Next, Pending: p.Pending}
+	if err := gob.NewEncoder(&buf).Encode(&snap); err != nil {
+		return nil, fmt.Errorf("encode partition: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// GobDecode decodes GobEncode's bytes into an empty partition at Base;
+// restore then puts the messages back.
+func (p *partition) GobDecode(b []byte) error {
+	var snap partitionSnapshot
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&snap); err != nil {
+		return fmt.Errorf("decode partition: %w", err)
+	}
+	if snap.Base < 0 || snap.Next < snap.Base {
+		return fmt.Errorf("decode partition: base %d, next %d", snap.Base, snap.Next)
+	}
+	*p = partition{Base: snap.Base, Next: snap.Next, Pending: snap.Pending}
+	return nil
+}
+
+// restore appends msgs, a snapshot's messages of p, to the partition that
+// GobDecode left: the same chunks, in the same places, as append made
+// them. The messages must start at Base and follow each other.
+func (p *partition) restore(msgs []Message) error {
+	if len(p.Chunks) > 0 {
+		return fmt.Errorf("restore partition: already holds messages")
+	}
+	if skip := p.Base % chunkSize; skip > 0 {
+		// The first chunk's slots below Base held dropped messages.
+		p.Chunks = [][]Message{make([]Message, skip, chunkSize)}
+	}
+	for _, m := range msgs {
+		if m.Offset != p.end() {
+			return fmt.Errorf("restore partition: message at offset %d where %d belongs", m.Offset, p.end())
+		}
+		p.append(m)
+	}
+	if p.Next > p.end() {
+		return fmt.Errorf("restore partition: work queue at %d, past the end %d", p.Next, p.end())
+	}
+	return nil
 }

@@ -1,8 +1,13 @@
 package queue
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/gob"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 )
 
 // Partitions keep messages in chunks of chunkSize; these cases cross chunk
@@ -77,28 +82,93 @@ func roundTrip(t *testing.T, m *machine) *machine {
 }
 
 // A snapshot whose chunks do not fit the layout is refused, not trusted.
-func TestPartition_MalformedChunksRefused(t *testing.T) {
-	full := make([]Message, chunkSize)
-	tests := []struct {
-		name string
-		p    partition
-	}{
-		{"empty but unaligned base", partition{Base: 3}},
-		{"short chunk before the last", partition{Chunks: [][]Message{make([]Message, 5), full}}},
-		{"oversized chunk", partition{Chunks: [][]Message{make([]Message, chunkSize+1)}}},
-		{"base past the first chunk's end", partition{Base: 6, Chunks: [][]Message{make([]Message, 5)}}},
-		{"work queue past the end", partition{Next: 6, Chunks: [][]Message{make([]Message, 5)}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+// A snapshot stores a partition's messages, not its chunks: it reads back
+// as the same partition, with the same layout, whatever retention dropped.
+func TestPartition_SnapshotRoundTrip(t *testing.T) {
+	for _, keep := range []int64{0, 1, chunkSize - 1, chunkSize, 2*chunkSize + 7} {
+		t.Run(fmt.Sprintf("keep=%d", keep), func(t *testing.T) {
 			m := newMachine()
-			m.Topics["t"] = &topic{Config: TopicConfig{Partitions: 1, MaxDeliveries: 1}, Parts: []*partition{&tt.p}}
+			p := &partition{Pending: map[int64]*delivery{}}
+			m.Topics["t"] = &topic{Config: TopicConfig{Partitions: 2}, Parts: []*partition{{Pending: map[int64]*delivery{}}, p}}
+			for i, msg := range msgs(3*chunkSize+5, "k") {
+				msg.Partition, msg.Time = 1, time.Unix(0, int64(i))
+				p.append(msg)
+			}
+			p.enforceLimits(TopicConfig{MaxMessages: keep})
+			p.Next = p.Base + keep/2
+			if keep > 1 {
+				p.Pending[p.Base] = &delivery{Count: 1, Member: "m1"}
+			}
 			data, err := m.snapshot()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := restoreMachine(data); err == nil {
-				t.Errorf("restoreMachine accepted partition Base %d, Next %d, %d chunks", tt.p.Base, tt.p.Next, len(tt.p.Chunks))
+			restored, err := restoreMachine(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := restored.Topics["t"].Parts[1]
+			if got.Base != p.Base || got.end() != p.end() || got.Next != p.Next || got.Bytes != p.Bytes ||
+				len(got.Chunks) != len(p.Chunks) || !got.wellFormed() || len(got.Pending) != len(p.Pending) {
+				t.Fatalf("decoded base %d end %d next %d bytes %d chunks %d pending %d; want %d %d %d %d %d %d",
+					got.Base, got.end(), got.Next, got.Bytes, len(got.Chunks), len(got.Pending),
+					p.Base, p.end(), p.Next, p.Bytes, len(p.Chunks), len(p.Pending))
+			}
+			for off := p.Base; off < p.end(); off++ {
+				a, b := p.at(off), got.at(off)
+				if a.Offset != b.Offset || a.Key != b.Key || string(a.Value) != string(b.Value) ||
+					a.Partition != b.Partition || !a.Time.Equal(b.Time) {
+					t.Fatalf("offset %d: decoded %+v, want %+v", off, b, a)
+				}
+			}
+		})
+	}
+}
+
+// Damaged snapshots are errors, never a partition that would index out of
+// range later.
+func TestPartition_MalformedSnapshotsRefused(t *testing.T) {
+	three := msgs(3, "k")
+	for i := range three {
+		three[i].Offset = int64(10 + i)
+	}
+	gap := slices.Clone(three)
+	gap[2].Offset = 13
+	// snapshot builds a one-partition machine's snapshot by hand, with the
+	// partition's counters and message block given.
+	snapshot := func(base, next int64, block []byte) []byte {
+		m := newMachine()
+		m.Topics["t"] = &topic{Config: TopicConfig{Partitions: 1}, Parts: []*partition{{Base: base, Next: next}}}
+		var head bytes.Buffer
+		if err := gob.NewEncoder(&head).Encode(m); err != nil {
+			t.Fatal(err)
+		}
+		b := binary.AppendUvarint(nil, uint64(head.Len()))
+		b = append(b, head.Bytes()...)
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(block)))
+		return append(b, block...)
+	}
+	good := snapshot(10, 10, encodeFetched(nil, three))
+	if _, err := restoreMachine(good); err != nil {
+		t.Fatalf("the well-formed snapshot the cases start from: %v", err)
+	}
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"not a snapshot at all", []byte("nonsense")},
+		{"negative base", snapshot(-1, 0, encodeFetched(nil))},
+		{"work queue before the base", snapshot(5, 4, encodeFetched(nil))},
+		{"work queue past the end", snapshot(10, 14, encodeFetched(nil, three))},
+		{"first message not at the base", snapshot(9, 9, encodeFetched(nil, three))},
+		{"a gap in the offsets", snapshot(10, 10, encodeFetched(nil, gap))},
+		{"messages cut short", good[:len(good)-5]},
+		{"trailing bytes", append(slices.Clone(good), 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := restoreMachine(tt.data); err == nil {
+				t.Error("restoreMachine accepted it")
 			}
 		})
 	}
