@@ -102,48 +102,47 @@
 //
 // # Figures
 //
-// go test -run '^$' -bench ProduceConsume -benchtime 300000x -count 3 ./pkg/queue
-// (2 cores, 2026-11-29, in-memory Raft storage, net/rpc over loopback with
-// pkg/raft's coalescing codecs, 128-byte messages, 4 partitions, 256
-// concurrent senders over 4 producers, one long-polling consumer per
-// partition; three interleaved runs; the machine also ran other jobs, load
-// average 2.0-3.0 including the benchmark itself):
+// 2 cores, 2026-11-29, in-memory Raft storage, net/rpc over loopback with
+// pkg/raft's coalescing codecs, 128-byte messages, 4 partitions keeping
+// 65,536 messages each, snapshots every 64 MiB of log, 4 producers, one
+// long-polling consumer per partition. Each sender sends one message at a
+// time and waits for its commit, so "in flight" is the number of senders:
 //
-//	3 nodes, batching on:  127,000-146,000 msgs/s, p50 1.4-1.6 ms, p99 8-8.6 ms
-//	1 node, batching on:   254,000-272,000 msgs/s, p50 0.8 ms,     p99 6-7 ms
-//	3 nodes, no batching:    9,200-10,400 msgs/s,  p50 22-25 ms,   p99 47-83 ms
+//	go test -run '^$' -bench 'ProduceConsume_(3Nodes|1Node)$' -benchtime 1200000x -count 2 ./pkg/queue
+//	go test -run '^$' -bench NoBatching -benchtime 100000x -count 2 ./pkg/queue
 //
-// Batching is worth a factor of fourteen: a log entry costs a replication
-// round whatever its size, and a batch of about 45 messages costs little
-// more than one. Replication costs about half: the leader sends every
-// batch to two followers, and they decode and apply it too, on the same two
-// cores. The 3-node figure is below the 200,000 msgs/s the issue asked
-// for.
+//	3 nodes,   256 in flight: 164,000-179,000 msgs/s, p50 1.1-1.2 ms, p99 6.4-8 ms
+//	3 nodes,   512 in flight: 225,000-289,000 msgs/s, p50 1.5-1.7 ms, p99 7-10 ms
+//	3 nodes, 1,024 in flight: 293,000-390,000 msgs/s, p50 2.1-2.3 ms, p99 14.5-16 ms
+//	1 node,  1,024 in flight: 536,000-601,000 msgs/s, p50 1.6-1.8 ms, p99 11-12 ms
+//	3 nodes, no batching, 1,024 in flight: 11,300-11,600 msgs/s, p99 136-143 ms
 //
-// The CPUs are not the limit: with the machine otherwise idle the 3-node
-// run keeps about 1.2 of the 2 cores busy. The round trip is. Each of the
-// 256 senders waits for its message to commit before sending the next, and
-// each producer has one batch in flight (its sequence numbers demand it),
-// so by Little's law throughput is 256 divided by the time a message spends
-// from Send to commit. Timing each stage in a scratch copy gave, per batch
-// (3 nodes, about 140,000 msgs/s): 130-150 µs to fill it, 0.95-1.1 ms from
-// sending it to its reply, of which 0.55-0.65 ms inside the leader's
-// Produce handler (Raft commit, apply loop, waiter); 10-20 µs to hand the
-// results back. Batches held 44-48 messages of the producer's 64. With one
-// node the handler takes only 40 µs, yet the Produce round trip still takes
-// 460 µs: the rest is goroutine hand-offs (the client's write, the server's
-// reader and handler goroutines, the reply's way back) that wait their turn
-// behind the 64 senders each reply releases at once; the execution trace's
-// scheduler-latency profile shows the senders alone spending hundreds of
-// microseconds runnable but not running. What did not help: two or three
-// batches in flight per producer (each with its own producer ID) made
-// batches smaller and the round trip longer, 109,000-124,000 msgs/s against
-// 132,000 for one; yielding up to 8 times instead of once before sealing a
-// batch filled it to 55 messages but gained nothing measurable; waking long
-// polls once per run of applied entries instead of per entry saved no
-// fetches (entries reach the apply loop one at a time). Reusing the
+// Latency: the time from Send to the consumer fetching the message. The
+// target was 200,000 msgs/s replicated; it is met from 512 messages in
+// flight. Below that the broker is not busy but waiting: each producer
+// keeps one batch in flight (its sequence numbers demand it), so by
+// Little's law throughput is what is in flight over the round trip, and a
+// round trip is a Produce RPC, a Raft commit, the apply loop and the reply,
+// about 1.2 ms here. More in flight fills bigger batches for the same round
+// trip, at the price of the latency in the table.
+//
+// Batching is worth a factor of 15 to 30: a log entry costs a replication
+// round whatever its size, and a batch of a hundred messages costs little
+// more than one. Replication costs about half: the leader sends every batch
+// to two followers, which decode and apply it too, on the same two cores.
+//
+// Three steps got here from 116,000-136,000 msgs/s (256 in flight, shorter
+// runs without snapshots): pkg/raft's codec writes each connection's
+// pending messages with one system call instead of one per message;
+// snapshots write the messages in the fetch format after a small gob part
+// (gob's reflection over every retained message made each replica's apply
+// loop stall for about half a second per snapshot, a third of all CPU
+// time); and MemoryStorage keeps a snapshot without copying it. Reusing the
 // producer's pendings and the machine's decode slice cut allocations from
-// 8 to 5 per message (3,400 to 2,870 bytes), worth 3-10% in paired runs.
+// 8 to 5 per message. What did not help: two or three batches in flight per
+// producer (each with its own producer ID) made batches smaller and round
+// trips longer; yielding more than once before sealing a batch; waking
+// long polls once per run of applied entries.
 //
 // # Reading order
 //

@@ -136,12 +136,15 @@ func (s *MemoryStorage) Append(entries []Entry) error {
 // Sync does nothing: memory is as durable as MemoryStorage gets.
 func (s *MemoryStorage) Sync() error { return nil }
 
-// SaveSnapshot stores snap and replaces the log with entries.
+// SaveSnapshot stores snap and replaces the log with entries. It keeps
+// them without copying (a snapshot can be large, and the node hands over a
+// fresh slice of entries and data that nobody changes afterwards); Load
+// returns copies.
 func (s *MemoryStorage) SaveSnapshot(snap Snapshot, entries []Entry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.snap = Snapshot{Index: snap.Index, Term: snap.Term, Data: slices.Clone(snap.Data), Members: slices.Clone(snap.Members)}
-	s.entries = slices.Clone(entries)
+	s.snap = snap
+	s.entries = entries
 	return nil
 }
 
