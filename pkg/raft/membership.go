@@ -80,8 +80,15 @@ const maxCatchUpRounds = 10
 // still take effect, like any command of a leader that is then deposed.
 func (n *Node) AddServer(ctx context.Context, id int, addr string) error {
 	term, err := n.beginChange(ctx, func() error {
-		if n.isVoter(id) {
+		switch {
+		case id < 0 || id > fileMaxIndex:
+			return fmt.Errorf("raft: add server %d: IDs are 0 or more", id)
+		case len(addr) > maxMemberAddr:
+			return fmt.Errorf("raft: add server %d: address of %d bytes (at most %d)", id, len(addr), maxMemberAddr)
+		case n.isVoter(id):
 			return fmt.Errorf("raft: add server %d: already a member", id)
+		case len(n.members) >= maxMembers:
+			return fmt.Errorf("raft: add server %d: the cluster has %d members already", id, len(n.members))
 		}
 		return nil
 	})

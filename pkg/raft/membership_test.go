@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -267,6 +268,12 @@ func TestMembership_BadRequests(t *testing.T) {
 		}
 		if err := c.node(leader).RemoveServer(ctx, 3); err == nil {
 			t.Error("removing a server that is not a member succeeded")
+		}
+		if err := c.node(leader).AddServer(ctx, -2, "x"); err == nil {
+			t.Error("adding a server with a negative ID succeeded")
+		}
+		if err := c.node(leader).AddServer(ctx, 3, strings.Repeat("x", 2000)); err == nil {
+			t.Error("adding a server with a 2000-byte address succeeded")
 		}
 		if err := c.node(leader).TransferLeadership(3); err == nil {
 			t.Error("transferring leadership to a non-member succeeded")
