@@ -124,9 +124,12 @@ func TestHub_SlowConsumerIsDroppedAndTheRoomCarriesOn(t *testing.T) {
 		alice.take()
 
 		// The first message blocks slow's writer, the next outbox fill its
-		// outbox, and one more overflows it.
+		// outbox, and one more overflows it. Alice's own copies must not
+		// overflow hers: after each line, let the bubble settle, so her
+		// writer and reader have caught up (slow's writer stays blocked).
 		for i := range outbox + 2 {
 			alice.say(fmt.Sprintf("message %d", i))
+			synctest.Wait()
 		}
 		alice.expect("left #lobby (too slow)")
 		if got := alice.take(); len(got) != 0 {
