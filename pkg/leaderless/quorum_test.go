@@ -91,7 +91,11 @@ func TestQuorum_RWGreaterThanNIsLinearizable(t *testing.T) {
 // replication makes it likely, and the checker must catch it for some seed. (If it never does, the scenario has stopped
 // testing anything.)
 func TestQuorum_RWAtMostNIsNot(t *testing.T) {
-	for seed := uint64(1); seed <= 5; seed++ {
+	// Whether a seed's reads land on a lagging replica also depends on
+	// goroutine scheduling; about nine runs in ten catch one within five
+	// seeds, so try up to thirty.
+	const maxSeeds = 30
+	for seed := uint64(1); seed <= maxSeeds; seed++ {
 		var history []linearizability.Operation
 		synctest.Test(t, func(t *testing.T) { history = playQuorum(t, seed, 1, 1, true) })
 		if res := check(history); res.Verdict == linearizability.Illegal {
@@ -99,5 +103,5 @@ func TestQuorum_RWAtMostNIsNot(t *testing.T) {
 			return
 		}
 	}
-	t.Fatal("no seed of 1..5 gave a non-linearizable history with R=W=1")
+	t.Fatalf("no seed of 1..%d gave a non-linearizable history with R=W=1", maxSeeds)
 }

@@ -105,14 +105,19 @@ func (n *Node) appendEntries(id int, peer Peer, args *AppendEntriesArgs, pipelin
 		n.logger.Debug("append entries failed", "peer", id, "err", err)
 		return // the next heartbeat tries again
 	}
+	// A server that left the configuration meanwhile counts for nothing,
+	// not even its term: removed while cut off, it may have climbed terms
+	// that must not depose us (thesis §4.2.3).
+	if _, ok := n.peers[id]; !ok {
+		return
+	}
 	if reply.Term > n.currentTerm {
 		n.becomeFollower(reply.Term)
 		return
 	}
 	// Drop replies to a leadership we no longer hold: they describe an
-	// older term's state of the follower. Drop those of a server that
-	// left the configuration meanwhile, too.
-	if _, ok := n.peers[id]; !ok || n.role != Leader || n.currentTerm != args.Term {
+	// older term's state of the follower.
+	if n.role != Leader || n.currentTerm != args.Term {
 		return
 	}
 	// Any reply in our term, success or not, shows the follower still

@@ -85,11 +85,14 @@ func (n *Node) installSnapshot(id int, peer Peer, args *InstallSnapshotArgs) {
 	if n.stopped || err != nil {
 		return
 	}
+	if _, ok := n.peers[id]; !ok { // removed meanwhile: see appendEntries
+		return
+	}
 	if reply.Term > n.currentTerm {
 		n.becomeFollower(reply.Term)
 		return
 	}
-	if _, ok := n.peers[id]; !ok || n.role != Leader || n.currentTerm != args.Term {
+	if n.role != Leader || n.currentTerm != args.Term {
 		return
 	}
 	// The follower now holds everything up to the snapshot.
